@@ -1,0 +1,54 @@
+# The verbs people type. `make demo` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CW := $(BIN)/commonweal
+
+.PHONY: install demo test check lint format bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+	@$(CW) collectstatic --noinput --verbosity 0
+	@echo "Installed: Python environment in $(VENV), front-end assets, static files."
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json tools/build_assets.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
+
+demo: install
+	$(CW) migrate --noinput
+	$(CW) demo --if-empty
+	$(CW) serve --host 127.0.0.1 --port 8000
+
+check: install
+	$(CW) check --fail-level WARNING
+	$(CW) makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The suite runs twice: on SQLite, then on PostgreSQL (tools/pytest_on_postgres.py finds or
+# starts a server; under CI=true a missing one fails the run).
+test: check lint
+	env -u DATABASE_URL $(BIN)/pytest -q
+	$(BIN)/python tools/pytest_on_postgres.py -q
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules src/commonweal/static/vendor var/static

@@ -1,0 +1,61 @@
+"""Admin pages: the authority matrix and staff departments are editable; requests and the
+case log are read-only here, because every change to a request goes through `cases.services`."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from commonweal.cases import models
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.ServiceRequest)
+class ServiceRequestAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "service", "status", "priority", "district", "requested_at"]
+    list_filter = ["status", "priority", "channel", "department"]
+    search_fields = ["public_id"]
+    exclude = ["requester", "description"]
+    list_select_related = ["service", "district"]
+    show_full_result_count = False
+
+
+@admin.register(models.CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "action", "occurred_at", "actor_label", "role", "rule_code"]
+    list_filter = ["action", "role"]
+    search_fields = ["request__public_id"]
+    show_full_result_count = False
+
+
+@admin.register(models.DelegatedAuthority)
+class DelegatedAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["code", "role", "action", "scope", "max_extension_days", "active"]
+    list_filter = ["role", "action", "scope", "active"]
+    filter_horizontal = ["departments", "services"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = models.StaffProfile
+    can_delete = False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]

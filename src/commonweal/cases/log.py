@@ -1,0 +1,203 @@
+"""The hash-chained case log: writing events and verifying that nobody rewrote history.
+
+Each event's hash is SHA-256(prev_hash + canonical JSON of the event). The canonical JSON
+has sorted keys, no spaces, UTF-8 text and times as UTC ISO 8601 with microseconds, so the
+same event hashes the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from commonweal.cases.models import CaseEvent, LogHead
+from commonweal.catalog.models import Jurisdiction
+
+GENESIS_HASH = "0" * 64
+
+#: values() lookups that give every field the canonical form needs
+CANONICAL_LOOKUPS = (
+    "id",
+    "jurisdiction__jurisdiction_id",
+    "sequence",
+    "request__public_id",
+    "action",
+    "occurred_at",
+    "actor_kind",
+    "actor_user_id",
+    "actor_label",
+    "role",
+    "rule_code",
+    "reason",
+    "public_text",
+    "internal_text",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(row: dict[str, Any]) -> str:
+    """Return the canonical JSON of an event given as a CANONICAL_LOOKUPS row."""
+    document = {
+        "jurisdiction": row["jurisdiction__jurisdiction_id"],
+        "sequence": row["sequence"],
+        "request": row["request__public_id"],
+        "action": row["action"],
+        "occurred_at": format_time(row["occurred_at"]),
+        "actor_kind": row["actor_kind"],
+        "actor_user": row["actor_user_id"],
+        "actor_label": row["actor_label"],
+        "role": row["role"],
+        "rule_code": row["rule_code"],
+        "reason": row["reason"],
+        "public_text": row["public_text"],
+        "internal_text": row["internal_text"],
+        "data": row["data"],
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
+
+
+def _row_of(
+    event: CaseEvent, jurisdiction_code: str, request_public_id: str | None
+) -> dict[str, Any]:
+    return {
+        "jurisdiction__jurisdiction_id": jurisdiction_code,
+        "sequence": event.sequence,
+        "request__public_id": request_public_id,
+        "action": event.action,
+        "occurred_at": event.occurred_at,
+        "actor_kind": event.actor_kind,
+        "actor_user_id": event.actor_user_id,
+        "actor_label": event.actor_label,
+        "role": event.role,
+        "rule_code": event.rule_code,
+        "reason": event.reason,
+        "public_text": event.public_text,
+        "internal_text": event.internal_text,
+        "data": event.data,
+    }
+
+
+class Chainer:
+    """Links events one after another onto a chain that ends at (sequence, hash)."""
+
+    def __init__(self, jurisdiction: Jurisdiction, sequence: int, last_hash: str) -> None:
+        self.jurisdiction_code = jurisdiction.jurisdiction_id
+        self.sequence = sequence
+        self.hash = last_hash
+
+    def link(self, event: CaseEvent, request_public_id: str | None) -> CaseEvent:
+        """Give `event` the next sequence number, the previous hash and its own hash."""
+        self.sequence += 1
+        event.sequence = self.sequence
+        event.prev_hash = self.hash
+        event.hash = event_hash(
+            self.hash, _row_of(event, self.jurisdiction_code, request_public_id)
+        )
+        self.hash = event.hash
+        return event
+
+
+def locked_head(jurisdiction: Jurisdiction) -> LogHead:
+    """Return the jurisdiction's log head, locked for this transaction (creating it once)."""
+    for _attempt in range(2):
+        head = LogHead.objects.select_for_update().filter(jurisdiction=jurisdiction).first()
+        if head is not None:
+            return head
+        try:
+            with transaction.atomic():
+                LogHead.objects.create(jurisdiction=jurisdiction, sequence=0, hash=GENESIS_HASH)
+        except IntegrityError:
+            continue  # another writer created it first; lock theirs
+    return LogHead.objects.select_for_update().get(jurisdiction=jurisdiction)
+
+
+def append(event: CaseEvent) -> CaseEvent:
+    """Chain and store one event. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append() must run inside the transaction that makes the change")
+    head = locked_head(event.jurisdiction)
+    chainer = Chainer(event.jurisdiction, head.sequence, head.hash)
+    chainer.link(event, event.request.public_id if event.request_id else None)  # type: ignore[union-attr]
+    event.save(force_insert=True)
+    LogHead.objects.filter(pk=head.pk).update(sequence=chainer.sequence, hash=chainer.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place where a jurisdiction's chain does not hold."""
+
+    jurisdiction: str
+    sequence: int
+    event_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.sequence}" + (f" (id {self.event_id})" if self.event_id else "")
+        return f"{self.jurisdiction}: {where}: {self.problem}"
+
+
+def _rows(jurisdiction: Jurisdiction, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    events = CaseEvent.objects.filter(jurisdiction=jurisdiction).order_by("sequence")
+    yield from events.values(*CANONICAL_LOOKUPS).iterator(chunk_size=batch)
+
+
+def find_break(jurisdiction: Jurisdiction) -> tuple[int, Break | None]:
+    """Walk the jurisdiction's chain; return (events checked, first break or None).
+
+    Detects a changed event (its hash no longer matches), a removed or reordered event
+    (a gap in the sequence or a previous-hash mismatch) and events cut off the end
+    (the chain ends before the log head).
+    """
+    code = jurisdiction.jurisdiction_id
+    expected_sequence, previous_hash, count = 1, GENESIS_HASH, 0
+    for row in _rows(jurisdiction):
+        count += 1
+        problem = _problem_with(row, expected_sequence, previous_hash)
+        if problem:
+            return count, Break(code, row["sequence"], row["id"], problem)
+        expected_sequence, previous_hash = row["sequence"] + 1, row["hash"]
+    head = LogHead.objects.filter(jurisdiction=jurisdiction).first()
+    if head and (head.sequence, head.hash) != (expected_sequence - 1, previous_hash):
+        problem = f"the log ends at #{expected_sequence - 1} but its head records #{head.sequence}"
+        return count, Break(code, expected_sequence, None, problem + "; events are missing")
+    return count, None
+
+
+def _problem_with(row: dict[str, Any], expected_sequence: int, previous_hash: str) -> str | None:
+    if row["sequence"] != expected_sequence:
+        return f"expected #{expected_sequence} here: events are missing or out of order"
+    if row["prev_hash"] != previous_hash:
+        return (
+            "its previous-hash does not match the event before it: the chain was cut or reordered"
+        )
+    if row["hash"] != event_hash(previous_hash, row):
+        return f"its content does not match its hash: the event ({row['action']}) was altered"
+    return None
+
+
+def verify(jurisdictions: Iterable[Jurisdiction]) -> tuple[int, list[Break]]:
+    """Verify every chain; return (events checked, breaks found — one per broken chain)."""
+    total, breaks = 0, []
+    for jurisdiction in jurisdictions:
+        count, problem = find_break(jurisdiction)
+        total += count
+        if problem:
+            breaks.append(problem)
+    return total, breaks

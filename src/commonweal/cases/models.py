@@ -1,0 +1,353 @@
+"""Service requests, the people behind them, and the append-only case log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from commonweal.catalog.models import (
+    Department,
+    District,
+    Jurisdiction,
+    Priority,
+    Service,
+    ServiceStandard,
+)
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md; staff hold them as Django groups of the same name."""
+
+    RESIDENT = "resident", _("Resident")
+    AGENT = "agent", _("Front-line agent")
+    FIELD_WORKER = "field_worker", _("Field worker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    ANALYST = "analyst", _("Performance analyst")
+    OFFICIAL = "official", _("Elected official / oversight")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    SYSTEM = "system", _("System (worker, imports)")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD}
+)
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    DUPLICATE = "duplicate", _("Duplicate of another request")
+    NO_ACTION_NEEDED = "no_action_needed", _("No action needed")
+    REFERRED = "referred", _("Referred to another agency")
+    NOT_OUR_RESPONSIBILITY = "not_our_responsibility", _("Not our responsibility")
+    CANNOT_LOCATE = "cannot_locate", _("Could not locate the problem")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the resident")
+
+
+RESOLVING_OUTCOMES = frozenset({Outcome.RESOLVED})
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    PHONE = "phone", _("Phone")
+    APP = "app", _("Mobile app")
+    API = "api", _("Open311 API")
+    COUNTER = "counter", _("Counter")
+    EMAIL = "email", _("Email")
+
+
+class StaffProfile(models.Model):
+    """Where a staff member works: the department their delegated authority is scoped to."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.department or _('no department')}"
+
+
+class Requester(models.Model):
+    """A resident's contact details, kept apart from the request so public code cannot reach
+    them. Nothing serialises this model by default; only staff roles allowed to see personal
+    data read it."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    device_id = models.CharField(_("device id"), max_length=200, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("requester")
+
+    def __str__(self) -> str:
+        # Deliberately shows no personal data: this string can end up in logs.
+        return f"Requester #{self.pk}"
+
+
+class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
+    def open(self) -> ServiceRequestQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def closed(self) -> ServiceRequestQuerySet:
+        return self.filter(status=Status.CLOSED)
+
+    def overdue(self, now: dt.datetime | None = None) -> ServiceRequestQuerySet:
+        return self.open().filter(resolve_due__lt=now or timezone.now())
+
+
+class ServiceRequest(models.Model):
+    """One request from a resident. Its state changes only through `cases.services`."""
+
+    public_id = models.CharField(_("service request id"), max_length=16, unique=True)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="requests")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    requester = models.ForeignKey(
+        Requester, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    attributes = models.JSONField(_("attribute values"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    long = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    zipcode = models.CharField(_("zip code"), max_length=20, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    standard = models.ForeignKey(
+        ServiceStandard, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledge_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Raised by every change; a stale form is refused, not merged.")
+    )
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service request")
+        indexes = [
+            models.Index(fields=["department", "status", "resolve_due"]),
+            models.Index(fields=["jurisdiction", "requested_at"]),
+            models.Index(fields=["service", "requested_at"]),
+            models.Index(fields=["district", "requested_at"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.service.service_code} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def open311_status(self) -> str:
+        """Open311 knows only `open` and `closed`."""
+        return "open" if self.is_open else "closed"
+
+    def standard_met(self) -> bool | None:
+        """Whether the request was closed with a resolving outcome by its due time."""
+        if self.is_open or self.resolve_due is None or self.closed_at is None:
+            return None
+        return self.outcome in RESOLVING_OUTCOMES and self.closed_at <= self.resolve_due
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an event of the case log."""
+
+
+def _refuse(*args: Any, **kwargs: Any) -> NoReturn:
+    raise AppendOnlyError("The case log is append-only: events cannot be changed or deleted.")
+
+
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    update = _refuse
+    delete = _refuse
+    bulk_update = _refuse
+    update_or_create = _refuse
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", _("Staff member")
+    RESIDENT = "resident", _("Resident")
+    SYSTEM = "system", _("System")
+
+
+class CaseEvent(models.Model):
+    """One entry of the case log: what happened, to which request, who did it, under which rule.
+
+    `hash` is the SHA-256 of `prev_hash` followed by the canonical JSON of the event
+    (`commonweal.cases.log.canonical_event`); the events of a jurisdiction form one chain,
+    in `sequence` order.
+    """
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    sequence = models.BigIntegerField()
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    rule_code = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    public_text = models.TextField(blank=True)
+    internal_text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        ordering = ["jurisdiction", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "sequence"], name="one_event_per_sequence"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["request", "sequence"]),
+            models.Index(fields=["occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            _refuse()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse()
+
+
+class LogHead(models.Model):
+    """The last sequence number and hash of a jurisdiction's chain.
+
+    Appending locks this row, so events are chained one at a time; `verify_log` also
+    compares the chain's end with it, which reveals events cut off the end of the log.
+    """
+
+    jurisdiction = models.OneToOneField(
+        Jurisdiction, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} at #{self.sequence}"
+
+
+class Action(models.TextChoices):
+    """What a person may do to a request; each one is a function in `cases.services`."""
+
+    SUBMIT = "submit", _("Submit a request")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+    ASSIGN = "assign", _("Assign")
+    START_WORK = "start_work", _("Start work")
+    PUT_ON_HOLD = "put_on_hold", _("Put on hold")
+    TRANSFER = "transfer", _("Transfer to another department")
+    CHANGE_PRIORITY = "change_priority", _("Change priority")
+    EXTEND_DUE = "extend_due", _("Extend the due date")
+    ADD_NOTE = "add_note", _("Add an internal note")
+    PUBLISH_UPDATE = "publish_update", _("Publish an update to the resident")
+    MARK_DUPLICATE = "mark_duplicate", _("Mark as duplicate")
+    CLOSE = "close", _("Close")
+    REOPEN = "reopen", _("Reopen")
+
+
+class Scope(models.TextChoices):
+    ANY = "any", _("Any request")
+    OWN_DEPARTMENT = "own_department", _("Requests of the person's own department")
+    ASSIGNED_TO_SELF = "assigned_to_self", _("Requests assigned to the person")
+
+
+class DelegatedAuthority(models.Model):
+    """One line of the delegated-authority matrix: a role may take an action, on requests
+    in a scope, within limits. A rule with no departments or services listed covers all."""
+
+    code = models.SlugField(_("rule code"), max_length=100, unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.ANY)
+    departments = models.ManyToManyField(Department, blank=True, related_name="+")
+    services = models.ManyToManyField(Service, blank=True, related_name="+")
+    max_extension_days = models.PositiveIntegerField(
+        _("may extend the due date by at most (days)"), null=True, blank=True
+    )
+    allowed_outcomes = models.JSONField(
+        _("may close only with these outcomes"),
+        default=list,
+        blank=True,
+        help_text=_("Empty means any outcome."),
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("delegated authority")
+        verbose_name_plural = _("delegated authority matrix")
+        ordering = ["role", "action", "code"]
+        indexes = [models.Index(fields=["role", "action", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.get_role_display()} may {self.get_action_display().lower()}"

@@ -1,0 +1,41 @@
+"""Serve Commonweal with gunicorn (static files by whitenoise)."""
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from commonweal.wsgi import application
+
+
+class GunicornApplication(BaseApplication):
+    """Run the WSGI application in-process with the options given on the command line."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve the site with gunicorn, a production WSGI server (not runserver)."
+    requires_system_checks = "__all__"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(f"Commonweal is serving at http://{bind}/ (Ctrl-C stops it)")
+        GunicornApplication(
+            {"bind": bind, "workers": options["workers"], "accesslog": "-", "timeout": 60}
+        ).run()

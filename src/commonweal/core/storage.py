@@ -1,0 +1,8 @@
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
+
+
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    """Hashed, compressed static files; before `collectstatic` has run, names fall back
+    to the unhashed file so that tests and a first `runserver` still render."""
+
+    manifest_strict = False
