@@ -42,7 +42,7 @@ def find_pg_ctl() -> str | None:
 def throwaway_cluster(pg_ctl: str) -> Iterator[str]:
     """Start a private cluster in a temporary directory; yield its URL; stop and remove it."""
     from port_for import select_random
-    from pytest_postgresql.executor import PostgreSQLExecutor
+    from pytest_postgresql.executors import PostgreSQLExecutor
 
     with tempfile.TemporaryDirectory(prefix="commonweal-pg-") as workdir:
         port = select_random()

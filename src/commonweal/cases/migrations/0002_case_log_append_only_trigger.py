@@ -27,7 +27,7 @@ DROP FUNCTION IF EXISTS commonweal_refuse_case_event_change();
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REFUSE_FUNCTION)
+        schema_editor.execute(REFUSE_FUNCTION, params=None)
         schema_editor.execute(TRIGGER)
 
 
