@@ -109,7 +109,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def staff(username: str, role: Role, department: Department | None) -> User:
     """Return a user holding `role` (as a group) and working in `department`."""
-    user = UserFactory(username=username)
+    user: User = UserFactory.create(username=username)
     user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     StaffProfile.objects.update_or_create(user=user, defaults={"department": department})
     return user
@@ -117,7 +117,7 @@ def staff(username: str, role: Role, department: Department | None) -> User:
 
 def pothole_service(department: Department) -> Service:
     """Return the pothole service with one attribute of each Open311 datatype."""
-    service = ServiceFactory(
+    service: Service = ServiceFactory.create(
         jurisdiction=department.jurisdiction,
         department=department,
         service_code="pothole",

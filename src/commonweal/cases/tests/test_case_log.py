@@ -1,6 +1,7 @@
 """The case log is append-only and hash-chained; verify_log finds any rewrite of history."""
 
 import threading
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -48,7 +49,7 @@ def verify_fails_at(capsys, sequence):
 def test_the_chain_links_every_event_to_the_one_before(history):
     assert [event.sequence for event in history] == [1, 2, 3, 4]
     assert history[0].prev_hash == GENESIS_HASH
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(history, history[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(history))
     head = LogHead.objects.get()
     assert (head.sequence, head.hash) == (4, history[-1].hash)
 
@@ -76,9 +77,12 @@ def test_the_orm_refuses_to_change_an_event(history):
     "sql", ["UPDATE cases_caseevent SET reason = 'x'", "DELETE FROM cases_caseevent"]
 )
 def test_postgres_itself_refuses_update_and_delete(history, sql):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
 
 
 def test_verify_log_finds_an_edited_event(history, capsys):
