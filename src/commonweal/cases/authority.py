@@ -74,6 +74,18 @@ class Refusals:
     limits: list[str] = field(default_factory=list)
 
 
+def _listed_ids(rule: DelegatedAuthority) -> tuple[frozenset[int], frozenset[int]]:
+    """Return the departments and services a rule is limited to (read once per rule object)."""
+    listed: tuple[frozenset[int], frozenset[int]] | None = getattr(rule, "_listed_ids", None)
+    if listed is None:
+        listed = (
+            frozenset(department.pk for department in rule.departments.all()),
+            frozenset(service.pk for service in rule.services.all()),
+        )
+        rule._listed_ids = listed  # type: ignore[attr-defined]
+    return listed
+
+
 def _scope_problem(rule: DelegatedAuthority, actor: Actor, case: ServiceRequest) -> str | None:
     if rule.scope == Scope.OWN_DEPARTMENT and case.department_id != actor.department_id:
         return _("your authority covers only requests of your own department")
@@ -81,10 +93,9 @@ def _scope_problem(rule: DelegatedAuthority, actor: Actor, case: ServiceRequest)
         actor.user is None or case.assignee_id != actor.user.pk
     ):
         return _("your authority covers only requests assigned to you")
-    department_ids = {department.pk for department in rule.departments.all()}
+    department_ids, service_ids = _listed_ids(rule)
     if department_ids and case.department_id not in department_ids:
         return _("your authority does not cover this department")
-    service_ids = {service.pk for service in rule.services.all()}
     if service_ids and case.service_id not in service_ids:
         return _("your authority does not cover this service")
     return None
@@ -118,8 +129,19 @@ def authorize(actor: Actor, action: str, case: ServiceRequest, **params: Any) ->
     `params` carries the limits being asked for: `days` for an extension, `outcome` for a
     closure. Raise AuthorityError naming the nearest miss when no rule allows the act.
     """
+    return first_allowing_rule(list(candidate_rules(actor, action)), actor, action, case, params)
+
+
+def first_allowing_rule(
+    rules: list[DelegatedAuthority],
+    actor: Actor,
+    action: str,
+    case: ServiceRequest,
+    params: dict[str, Any],
+) -> DelegatedAuthority:
+    """Apply the matrix lines in `rules` (the actor's, for this action) to one case."""
     refusals = Refusals()
-    for rule in candidate_rules(actor, action):
+    for rule in rules:
         problem = _scope_problem(rule, actor, case)
         if problem:
             refusals.scope.append(problem)
