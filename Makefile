@@ -47,8 +47,10 @@ test: check lint
 	env -u DATABASE_URL $(BIN)/pytest -q
 	$(BIN)/python tools/pytest_on_postgres.py -q
 
+# Benchmarks print each figure beside a baseline measured in the same run.
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --postgres
 
 clean:
 	rm -rf $(VENV) node_modules src/commonweal/static/vendor var/static

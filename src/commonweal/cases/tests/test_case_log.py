@@ -59,6 +59,14 @@ def test_verify_log_passes_on_an_intact_log(history, capsys):
     assert "4 events verified" in capsys.readouterr().out
 
 
+def test_verify_log_refuses_an_unknown_jurisdiction(history):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No jurisdiction 'atlantis'"):
+        call_command("verify_log", "--jurisdiction=atlantis")
+    call_command("verify_log", "--jurisdiction=testville.example")
+
+
 def test_the_orm_refuses_to_change_an_event(history):
     event = history[1]
     event.reason = "rewritten"

@@ -4,7 +4,7 @@ import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commonweal.cases.log import verify
 from commonweal.catalog.models import Jurisdiction
@@ -23,6 +23,8 @@ class Command(BaseCommand):
         jurisdictions = Jurisdiction.objects.order_by("jurisdiction_id")
         if options["jurisdiction"]:
             jurisdictions = jurisdictions.filter(jurisdiction_id=options["jurisdiction"])
+            if not jurisdictions.exists():
+                raise CommandError(f"No jurisdiction {options['jurisdiction']!r}.")
         started = time.perf_counter()
         checked, breaks = verify(jurisdictions)
         seconds = time.perf_counter() - started
