@@ -11,6 +11,12 @@ from commonweal.cases.models import Channel, Role
 from commonweal.catalog.models import DistrictKind
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords cheaply; production keeps Django's slow, safe default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def city(db):
     """Build Testville: jurisdiction, departments, districts, services and the cast."""
