@@ -196,7 +196,7 @@ def _change(
     actor: Actor,
     case: ServiceRequest,
     action: Action,
-    mutate: Callable[[ServiceRequest], dict[str, Any] | None],
+    mutate: Mutation,
     *,
     params: dict[str, Any] | None = None,
     expected_version: int | None = None,
@@ -209,10 +209,10 @@ def _change(
         current = _lock(case, expected_version)
         rule = authorize(actor, action, current, **(params or {}))
         before = snapshot(current)
-        current.status = next_status(current.status, action)
-        extra = mutate(current) or {}
         now = timezone.now()
-        current.updated_at = now
+        current.status = next_status(current.status, action)
+        current.updated_at = now  # mutations take the act's time from here
+        extra = mutate(current) or {}
         current.version += 1
         current.save()
         data = {"changes": changes_between(before, snapshot(current)), **extra}
@@ -230,6 +230,59 @@ def _change(
             )
         )
     return current
+
+
+# ----------------------------------------------------------------------------- mutations
+# What each act does to the request's fields, once it is allowed and valid. The act's time
+# is already in `updated_at`. The demo generator plays requests' lives with these too.
+
+Mutation = Callable[[ServiceRequest], dict[str, Any] | None]
+
+
+def acknowledging(case: ServiceRequest) -> None:
+    case.acknowledged_at = case.updated_at
+
+
+def assigning_to(user_id: int, username: str) -> Mutation:
+    def mutate(case: ServiceRequest) -> dict[str, Any]:
+        case.assignee_id = user_id
+        case.acknowledged_at = case.acknowledged_at or case.updated_at
+        return {"assignee": username}
+
+    return mutate
+
+
+def closing(outcome: str) -> Mutation:
+    def mutate(case: ServiceRequest) -> None:
+        case.outcome = outcome
+        case.closed_at = case.updated_at
+
+    return mutate
+
+
+def reopening(case: ServiceRequest) -> None:
+    case.outcome = ""
+    case.closed_at = None
+    case.duplicate_of = None
+
+
+def extending(days: int) -> Mutation:
+    def mutate(case: ServiceRequest) -> dict[str, Any]:
+        assert case.resolve_due is not None
+        case.resolve_due = case.resolve_due + dt.timedelta(days=days)
+        return {"days": days}
+
+    return mutate
+
+
+def merging_into(parent_id: int, parent_public_id: str) -> Mutation:
+    def mutate(case: ServiceRequest) -> dict[str, Any]:
+        case.duplicate_of_id = parent_id
+        case.outcome = Outcome.DUPLICATE
+        case.closed_at = case.updated_at
+        return {"parent": parent_public_id}
+
+    return mutate
 
 
 # ----------------------------------------------------------------------------- intake
@@ -358,14 +411,11 @@ def acknowledge(
 ) -> ServiceRequest:
     """Confirm the request was received and is being looked at."""
 
-    def mutate(current: ServiceRequest) -> None:
-        current.acknowledged_at = timezone.now()
-
     return _change(
         actor,
         case,
         Action.ACKNOWLEDGE,
-        mutate,
+        acknowledging,
         public_text=public_text,
         expected_version=expected_version,
     )
@@ -390,9 +440,7 @@ def assign(
         ):
             message = _("Assign only to active staff of the request's department.")
             raise ValidationError({"assignee": [message]})
-        current.assignee_id = assignee.pk
-        current.acknowledged_at = current.acknowledged_at or timezone.now()
-        return {"assignee": assignee.get_username()}
+        return assigning_to(assignee.pk, assignee.get_username())(current) or {}
 
     return _change(
         actor, case, Action.ASSIGN, mutate, reason=reason, expected_version=expected_version
@@ -510,8 +558,7 @@ def extend_due(
     def mutate(current: ServiceRequest) -> dict[str, Any]:
         if current.resolve_due is None:
             raise ValidationError({"days": [_("This request has no due date to extend.")]})
-        current.resolve_due = current.resolve_due + dt.timedelta(days=days)
-        return {"days": days}
+        return extending(days)(current) or {}
 
     return _change(
         actor,
@@ -551,15 +598,11 @@ def close(
         raise ValidationError({"outcome": [_("Choose an outcome; duplicates are merged instead.")]})
     _require(public_text, "public_text", _("Explain the outcome to the resident."))
 
-    def mutate(current: ServiceRequest) -> None:
-        current.outcome = outcome
-        current.closed_at = timezone.now()
-
     return _change(
         actor,
         case,
         Action.CLOSE,
-        mutate,
+        closing(outcome),
         params={"outcome": outcome},
         reason=reason,
         public_text=public_text,
@@ -573,13 +616,8 @@ def reopen(
     """Reopen a closed request (the fix did not hold, an appeal succeeded)."""
     _require(reason, "reason", _("Say why the request is reopened."))
 
-    def mutate(current: ServiceRequest) -> None:
-        current.outcome = ""
-        current.closed_at = None
-        current.duplicate_of = None
-
     return _change(
-        actor, case, Action.REOPEN, mutate, reason=reason, expected_version=expected_version
+        actor, case, Action.REOPEN, reopening, reason=reason, expected_version=expected_version
     )
 
 
@@ -602,10 +640,7 @@ def mark_duplicate(
             )
         if not root.is_open and root.outcome == Outcome.DUPLICATE:
             raise CaseError(_("The parent request is itself a closed duplicate."))
-        current.duplicate_of = root
-        current.outcome = Outcome.DUPLICATE
-        current.closed_at = timezone.now()
-        return {"parent": root.public_id}
+        return merging_into(root.pk, root.public_id)(current) or {}
 
     text = public_text or _("This problem was already reported as %(id)s; follow that request.") % {
         "id": root.public_id

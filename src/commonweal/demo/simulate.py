@@ -43,7 +43,19 @@ from commonweal.cases.models import (
     ServiceRequest,
     Status,
 )
-from commonweal.cases.services import build_event, changes_between, created_data, snapshot
+from commonweal.cases.services import (
+    Mutation,
+    acknowledging,
+    assigning_to,
+    build_event,
+    changes_between,
+    closing,
+    created_data,
+    extending,
+    merging_into,
+    reopening,
+    snapshot,
+)
 from commonweal.cases.states import next_status
 from commonweal.catalog.calendar import WorkingCalendar
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service, ServiceStandard
@@ -206,7 +218,7 @@ class Life:
         at: float,
         actor: Actor,
         action: Action,
-        mutate: Callable[[ServiceRequest], dict[str, Any] | None] | None = None,
+        mutate: Mutation | None = None,
         params: dict[str, Any] | None = None,
         **texts: str,
     ) -> None:
@@ -226,29 +238,6 @@ class Life:
         self.emit(
             at, build_event(actor, rule, case, action, occurred_at=moment, data=data, **texts)
         )
-
-
-def _assign_to(crew: Actor) -> Callable[[ServiceRequest], dict[str, Any]]:
-    def mutate(case: ServiceRequest) -> dict[str, Any]:
-        case.assignee_id = crew.user_id
-        case.acknowledged_at = case.acknowledged_at or case.updated_at
-        return {"assignee": crew.label}
-
-    return mutate
-
-
-def _closing(outcome: str) -> Callable[[ServiceRequest], None]:
-    def mutate(case: ServiceRequest) -> None:
-        case.outcome = outcome
-        case.closed_at = case.updated_at
-
-    return mutate
-
-
-def _reopening(case: ServiceRequest) -> None:
-    case.outcome = ""
-    case.closed_at = None
-    case.duplicate_of = None
 
 
 class Generator:
@@ -374,17 +363,17 @@ class Generator:
                 ack_at,
                 rng.choice(world.cast.agents[department]),
                 Action.ACKNOWLEDGE,
-                _acknowledging,
+                acknowledging,
             )
             assign_at = ack_at + 0.2 * (close_at - ack_at)
-            life.act(assign_at, supervisor, Action.ASSIGN, _assign_to(crew))
+            life.act(assign_at, supervisor, Action.ASSIGN, assigning_to(crew.user.pk, crew.label))
             if rng.random() < 0.05:
                 crew = rng.choice(world.cast.crews[department])
                 life.act(
                     assign_at + 0.1 * (close_at - assign_at),
                     supervisor,
                     Action.ASSIGN,
-                    _assign_to(crew),
+                    assigning_to(crew.user.pk, crew.label),
                     reason="Crew rebalanced",
                 )
             if rng.random() < 0.6:
@@ -394,7 +383,7 @@ class Generator:
                     assign_at + 0.6 * (close_at - assign_at),
                     supervisor,
                     Action.EXTEND_DUE,
-                    _extending(5),
+                    extending(5),
                     params={"days": 5},
                     reason="Waiting for parts",
                 )
@@ -421,7 +410,7 @@ class Generator:
                 at,
                 crew,
                 Action.CLOSE,
-                _closing(Outcome.RESOLVED),
+                closing(Outcome.RESOLVED),
                 params={"outcome": Outcome.RESOLVED},
                 public_text="The problem has been fixed.",
             )
@@ -430,7 +419,7 @@ class Generator:
                 at,
                 crew,
                 Action.CLOSE,
-                _closing(Outcome.CANNOT_LOCATE),
+                closing(Outcome.CANNOT_LOCATE),
                 params={"outcome": Outcome.CANNOT_LOCATE},
                 public_text="The crew could not find the problem at this location.",
             )
@@ -442,7 +431,7 @@ class Generator:
                 at,
                 supervisor,
                 Action.CLOSE,
-                _closing(outcome),
+                closing(outcome),
                 params={"outcome": outcome},
                 public_text="We looked into this; see the outcome.",
             )
@@ -453,7 +442,7 @@ class Generator:
                 reopen_at,
                 supervisor,
                 Action.REOPEN,
-                _reopening,
+                reopening,
                 reason="The resident reports the problem is back.",
             )
             again = reopen_at + rng.lognormvariate(math.log(2 * DAY), 0.6)
@@ -461,7 +450,7 @@ class Generator:
                 again,
                 supervisor,
                 Action.CLOSE,
-                _closing(Outcome.RESOLVED),
+                closing(Outcome.RESOLVED),
                 params={"outcome": Outcome.RESOLVED},
                 public_text="Fixed again, properly this time.",
             )
@@ -477,17 +466,11 @@ class Generator:
     def _merge(self, life: Life, case: ServiceRequest, parent: tuple[int, str], at: float) -> None:
         agent = self.rng.choice(self.world.cast.agents[case.department_id])
 
-        def mutate(current: ServiceRequest) -> dict[str, Any]:
-            current.duplicate_of_id = parent[0]
-            current.outcome = Outcome.DUPLICATE
-            current.closed_at = current.updated_at
-            return {"parent": parent[1]}
-
         life.act(
             at,
             agent,
             Action.MARK_DUPLICATE,
-            mutate,
+            merging_into(*parent),
             public_text=f"This problem was already reported as {parent[1]}; follow that request.",
         )
 
@@ -543,19 +526,6 @@ class Generator:
         while self.pending and self.pending[0][0] < until:
             _at, _n, event, public_id = heapq.heappop(self.pending)
             writer.add_event(event, public_id)
-
-
-def _acknowledging(case: ServiceRequest) -> None:
-    case.acknowledged_at = case.updated_at
-
-
-def _extending(days: int) -> Callable[[ServiceRequest], dict[str, Any]]:
-    def mutate(case: ServiceRequest) -> dict[str, Any]:
-        assert case.resolve_due is not None
-        case.resolve_due = case.resolve_due + dt.timedelta(days=days)
-        return {"days": days}
-
-    return mutate
 
 
 def specs_by_code() -> dict[str, ServiceSpec]:
