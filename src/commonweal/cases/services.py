@@ -410,7 +410,6 @@ def acknowledge(
     expected_version: int | None = None,
 ) -> ServiceRequest:
     """Confirm the request was received and is being looked at."""
-
     return _change(
         actor,
         case,

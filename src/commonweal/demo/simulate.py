@@ -406,35 +406,14 @@ class Generator:
         rng = self.rng
         roll = rng.random()
         if roll < 0.88:
-            life.act(
-                at,
-                crew,
-                Action.CLOSE,
-                closing(Outcome.RESOLVED),
-                params={"outcome": Outcome.RESOLVED},
-                public_text="The problem has been fixed.",
-            )
+            _close_as(life, crew, Outcome.RESOLVED, at, "The problem has been fixed.")
         elif roll < 0.9:
-            life.act(
-                at,
-                crew,
-                Action.CLOSE,
-                closing(Outcome.CANNOT_LOCATE),
-                params={"outcome": Outcome.CANNOT_LOCATE},
-                public_text="The crew could not find the problem at this location.",
-            )
+            _close_as(life, crew, Outcome.CANNOT_LOCATE, at, "The crew could not find it here.")
         else:
             outcome = rng.choice(
                 [Outcome.NO_ACTION_NEEDED, Outcome.NOT_OUR_RESPONSIBILITY, Outcome.REFERRED]
             )
-            life.act(
-                at,
-                supervisor,
-                Action.CLOSE,
-                closing(outcome),
-                params={"outcome": outcome},
-                public_text="We looked into this; see the outcome.",
-            )
+            _close_as(life, supervisor, outcome, at, "We looked into this; see the outcome.")
             return
         if rng.random() < 0.03:
             reopen_at = at + rng.lognormvariate(math.log(4 * DAY), 0.6)
@@ -446,14 +425,7 @@ class Generator:
                 reason="The resident reports the problem is back.",
             )
             again = reopen_at + rng.lognormvariate(math.log(2 * DAY), 0.6)
-            life.act(
-                again,
-                supervisor,
-                Action.CLOSE,
-                closing(Outcome.RESOLVED),
-                params={"outcome": Outcome.RESOLVED},
-                public_text="Fixed again, properly this time.",
-            )
+            _close_as(life, supervisor, Outcome.RESOLVED, again, "Fixed again, properly this time.")
 
     def _open_parent(
         self, recent: deque[tuple[float, float, int, str]], at: float
@@ -526,6 +498,12 @@ class Generator:
         while self.pending and self.pending[0][0] < until:
             _at, _n, event, public_id = heapq.heappop(self.pending)
             writer.add_event(event, public_id)
+
+
+def _close_as(life: Life, actor: Actor, outcome: str, at: float, explanation: str) -> None:
+    life.act(
+        at, actor, Action.CLOSE, closing(outcome), {"outcome": outcome}, public_text=explanation
+    )
 
 
 def specs_by_code() -> dict[str, ServiceSpec]:
