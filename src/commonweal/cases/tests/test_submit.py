@@ -128,3 +128,15 @@ def test_an_inactive_service_takes_no_requests(city):
 def test_public_ids_are_unique(city):
     ids = {submit(city).public_id for _ in range(20)}
     assert len(ids) == 20
+
+
+def test_validation_messages_are_given_in_spanish(city):
+    from django.utils import translation
+
+    with translation.override("es"), pytest.raises(ValidationError) as excinfo:
+        submit(city, lat=None, long=None, description="<b>hola</b>")
+    errors = errors_of(excinfo)
+    assert errors["location"] == [
+        "Indique la ubicación como latitud y longitud o como una dirección."
+    ]
+    assert "no puede contener HTML" in errors["description"][0]

@@ -26,3 +26,9 @@ def test_the_console_script_runs_management_commands():
     )
     assert result.returncode == 0, result.stderr
     assert "gunicorn" in result.stdout and "--port" in result.stdout
+
+
+def test_the_home_page_reads_in_spanish(client, city):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Informe de un problema en su barrio" in page
+    assert "Saltar al contenido principal" in page
