@@ -104,6 +104,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
     email = factory.LazyAttribute(lambda user: f"{user.username}@testville.example")
 
 
