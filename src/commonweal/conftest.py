@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from commonweal import testing
 from commonweal.cases import services
@@ -15,6 +16,14 @@ from commonweal.catalog.models import DistrictKind
 def fast_password_hashing(settings):
     """Hash test passwords cheaply; production keeps Django's slow, safe default."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked():
+    """Start each test in English: a request in Spanish leaves its language on the thread."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -56,10 +56,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
     "commonweal.core",
     "commonweal.catalog",
     "commonweal.cases",
     "commonweal.demo",
+    "commonweal.open311",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +154,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "admin:login"
+
+# One cache in the database, shared by every server process (rate limits must be global).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "commonweal_cache",
+    }
+}
+
+REST_FRAMEWORK: dict[str, object] = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "commonweal.open311.views.open311_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "open311_post_key": os.environ.get("OPEN311_POST_RATE_PER_KEY", "120/minute"),
+        "open311_post_ip": os.environ.get("OPEN311_POST_RATE_PER_IP", "30/minute"),
+    },
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "URL_FORMAT_OVERRIDE": None,  # the format is the path's suffix, as Open311 says
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commonweal Open311 GeoReport v2",
+    "DESCRIPTION": "Report and follow service requests. JSON and XML; see /open311/.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["commonweal.open311.schema.one_format_per_path"],
+}
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "311@localhost")
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models as db_models
 from django.http import HttpRequest
 
 from commonweal.cases import models
@@ -30,6 +31,7 @@ class ServiceRequestAdmin(ReadOnlyAdmin):
     exclude = ["requester", "description"]
     list_select_related = ["service", "district"]
     show_full_result_count = False
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(models.CaseEvent)

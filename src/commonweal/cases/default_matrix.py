@@ -29,6 +29,7 @@ CASE_WORK = [
 #: (role, action, scope, limits, description)
 DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
     (Role.RESIDENT, Action.SUBMIT, ANY, {}, "Anyone may report a problem."),
+    (Role.RESIDENT, Action.COMMENT, ANY, {}, "Anyone may add to a report."),
     *[(Role.SYSTEM, action, ANY, {}, "Automatic work and imports.") for action in Action],
     (Role.AGENT, Action.SUBMIT, ANY, {}, "Take a request for any service."),
     *[
@@ -75,15 +76,17 @@ def rule_code(role: Role, action: Action, scope: Scope) -> str:
 
 
 def ensure_default_matrix() -> int:
-    """Install the default rules into an empty matrix; return how many were created.
+    """Install the default rules of every action that has no rule at all; return how many.
 
-    A matrix that has any rule is left alone, so that a rule an administrator removed
-    does not come back at the next migration.
+    An action an administrator has configured is left alone, so a rule they removed does
+    not come back at the next migration; an action new in this release gets its defaults.
+    (To forbid an action entirely, deactivate its rules rather than delete them.)
     """
-    if DelegatedAuthority.objects.exists():
-        return 0
+    configured = set(DelegatedAuthority.objects.values_list("action", flat=True).distinct())
     created = 0
     for role, action, scope, limits, description in DEFAULT_RULES:
+        if action in configured:
+            continue
         _rule, was_created = DelegatedAuthority.objects.get_or_create(
             code=rule_code(role, action, scope),
             defaults={

@@ -164,6 +164,7 @@ class ServiceRequest(models.Model):
     acknowledge_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    media_url = models.URLField(_("photo or media address"), max_length=500, blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
@@ -310,6 +311,7 @@ class Action(models.TextChoices):
     EXTEND_DUE = "extend_due", _("Extend the due date")
     ADD_NOTE = "add_note", _("Add an internal note")
     PUBLISH_UPDATE = "publish_update", _("Publish an update to the resident")
+    COMMENT = "comment", _("Comment as the resident")
     MARK_DUPLICATE = "mark_duplicate", _("Mark as duplicate")
     CLOSE = "close", _("Close")
     REOPEN = "reopen", _("Reopen")

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,8 +48,8 @@ from commonweal.cases.validation import (
     location_errors,
 )
 from commonweal.catalog.calendar import WorkingCalendar
-from commonweal.catalog.geo import district_for_point
-from commonweal.catalog.models import Department, Priority, Service, ServiceStandard
+from commonweal.catalog.geo import district_index
+from commonweal.catalog.models import Department, Jurisdiction, Priority, Service, ServiceStandard
 
 #: fields whose before/after values every event records
 TRACKED_FIELDS = (
@@ -323,6 +323,7 @@ def submit(
     zipcode: str = "",
     priority: str = Priority.NORMAL,
     requester: RequesterDetails | None = None,
+    media_url: str = "",
 ) -> ServiceRequest:
     """Create a request from any channel; return it with its public id and due times.
 
@@ -337,6 +338,11 @@ def submit(
     errors |= attribute_errors
     if len(address) > 300 or len(zipcode) > 20:
         errors["address"] = [_("The address or zip code is too long.")]
+    errors |= media_url_errors(media_url)
+    district_id = None
+    if not errors and lat not in (None, "") and long not in (None, ""):
+        district_id, place_errors = place_in_jurisdiction(jurisdiction, float(lat), float(long))
+        errors |= place_errors
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -350,6 +356,8 @@ def submit(
         long=None if long in (None, "") else float(long),
         address=address.strip(),
         zipcode=zipcode.strip(),
+        media_url=media_url,
+        district_id=district_id,
         channel=channel,
         priority=priority,
         status=Status.NEW,
@@ -358,8 +366,6 @@ def submit(
     )
     with transaction.atomic():
         rule = authorize(actor, Action.SUBMIT, case)
-        if case.lat is not None and case.long is not None:
-            case.district_id = district_for_point(jurisdiction, case.lat, case.long)
         apply_standard(case)
         if requester is not None and not requester.is_empty():
             case.requester = Requester.objects.create(
@@ -375,6 +381,32 @@ def submit(
             build_event(actor, rule, case, Action.SUBMIT, occurred_at=now, data=created_data(case))
         )
     return case
+
+
+def media_url_errors(media_url: str) -> Errors:
+    if not media_url:
+        return {}
+    try:
+        URLValidator(schemes=["http", "https"])(media_url)
+    except ValidationError:
+        return {"media_url": [_("The media address must be an http or https URL.")]}
+    if len(media_url) > 500:
+        return {"media_url": [_("The media address is too long.")]}
+    return {}
+
+
+def place_in_jurisdiction(
+    jurisdiction: Jurisdiction, lat: float, long: float
+) -> tuple[int | None, Errors]:
+    """Return the district containing the point; a point outside every district of a
+    jurisdiction that has districts is refused."""
+    index = district_index(jurisdiction)
+    district_id = index.locate(lat, long)
+    if district_id is None and index.district_ids:
+        return None, {
+            "location": [_("This location is outside %(name)s.") % {"name": jurisdiction.name}]
+        }
+    return district_id, {}
 
 
 def created_data(case: ServiceRequest) -> dict[str, Any]:
@@ -581,6 +613,25 @@ def publish_update(actor: Actor, case: ServiceRequest, text: str) -> ServiceRequ
     """Publish an update the resident and the public timeline will see."""
     _require(text, "text", _("Write the update."))
     return _change(actor, case, Action.PUBLISH_UPDATE, lambda current: None, public_text=text)
+
+
+def comment(
+    actor: Actor, case: ServiceRequest, text: str, *, reported_status: str = ""
+) -> CaseEvent:
+    """Record a resident's public comment (e.g. from FixMyStreet); return its event.
+
+    `reported_status` is what the resident's side says of the problem ("FIXED", "OPEN");
+    it is recorded, but residents do not close or reopen requests by commenting.
+    """
+    _require(text, "description", _("Write the comment."))
+    errors = description_errors(text)
+    if len(reported_status) > 40:
+        errors["status"] = [_("At most %(limit)d characters.") % {"limit": 40}]
+    if errors:
+        raise ValidationError(errors)
+    extra = {"reported_status": reported_status} if reported_status else {}
+    current = _change(actor, case, Action.COMMENT, lambda current: extra, public_text=text)
+    return CaseEvent.objects.filter(request=current).latest("sequence")
 
 
 def close(

@@ -27,6 +27,7 @@ EXPECTED = {
     Action.EXTEND_DUE: [N, A, S, P, H, None],
     Action.ADD_NOTE: [N, A, S, P, H, C],
     Action.PUBLISH_UPDATE: [N, A, S, P, H, C],
+    Action.COMMENT: [N, A, S, P, H, C],
     Action.MARK_DUPLICATE: [C, C, C, C, C, None],
     Action.CLOSE: [C, C, C, C, C, None],
     Action.REOPEN: [None, None, None, None, None, A],

@@ -58,8 +58,34 @@ def test_a_report_without_a_standard_has_no_due_times(city):
     assert case.resolve_due is None and case.standard is None
 
 
-def test_a_report_outside_every_district_is_kept_without_one(city):
+def test_a_report_outside_the_jurisdiction_is_refused(city):
+    with pytest.raises(ValidationError, match="outside Testville"):
+        submit(city, lat=41.5, long=-75.05)
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_jurisdiction_without_districts_takes_any_location(city):
+    from commonweal.catalog.models import District
+
+    District.objects.all().delete()
     assert submit(city, lat=41.5, long=-75.05).district is None
+
+
+def test_a_media_url_must_be_a_web_address(city):
+    assert submit(city, media_url="https://img.example.org/p.jpg").media_url
+    with pytest.raises(ValidationError, match="http or https"):
+        submit(city, media_url="javascript:alert(1)")
+
+
+def test_a_resident_comment_is_a_public_event_that_changes_no_state(city, pothole_request):
+    event = services.comment(city.resident, pothole_request, "Still there", reported_status="OPEN")
+    assert (event.action, event.public_text, event.role) == (
+        "case.resident_commented",
+        "Still there",
+        "resident",
+    )
+    assert event.data == {"changes": {}, "reported_status": "OPEN"}
+    assert ServiceRequest.objects.get(pk=pothole_request.pk).status == Status.NEW
 
 
 def test_an_address_alone_is_enough(city):

@@ -1,0 +1,165 @@
+"""The Open311 shapes of our objects, as plain dicts (the JSON "Spark" mapping; the XML
+renderer walks the same dicts). Nothing here reads a requester: personal data cannot leak."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from commonweal.cases.models import CaseEvent, Outcome, ServiceRequest, Status
+from commonweal.catalog.models import Service
+
+#: sensitive services publish locations snapped to this grid (degrees, about 1 km)
+GENERALISE_TO = 0.01
+
+#: our outcome -> the mySociety update status of a closure
+CLOSED_UPDATE_STATUS = {
+    Outcome.RESOLVED: "fixed",
+    Outcome.DUPLICATE: "duplicate",
+    Outcome.NO_ACTION_NEEDED: "no_further_action",
+    Outcome.REFERRED: "internal_referral",
+    Outcome.NOT_OUR_RESPONSIBILITY: "not_councils_responsibility",
+    Outcome.CANNOT_LOCATE: "unable_to_fix",
+    Outcome.WITHDRAWN: "closed",
+}
+#: case-log action -> the mySociety update status it reports (closures: by outcome)
+EVENT_UPDATE_STATUS = {
+    "case.created": "open",
+    "case.acknowledged": "investigating",
+    "case.assigned": "action_scheduled",
+    "case.work_started": "in_progress",
+    "case.put_on_hold": "action_scheduled",
+    "case.transferred": "investigating",
+    "case.reopened": "open",
+}
+
+
+def w3c(moment: dt.datetime | None, zone: dt.tzinfo) -> str | None:
+    """Format a time the way Open311 wants it: local time, seconds, with the zone offset."""
+    if moment is None:
+        return None
+    return moment.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def detailed_status(status: str, outcome: str) -> str:
+    """Map our status to the CitySDK detailed status."""
+    if status == Status.NEW:
+        return "RECEIVED"
+    if status != Status.CLOSED:
+        return "IN_PROCESS"
+    return "PROCESSED" if outcome in (Outcome.RESOLVED, Outcome.REFERRED) else "REJECTED"
+
+
+def service_item(service: Service, has_attributes: bool) -> dict[str, Any]:
+    return {
+        "service_code": service.service_code,
+        "service_name": service.service_name,
+        "description": service.description,
+        "metadata": has_attributes,
+        "type": service.type,
+        "keywords": service.keywords,
+        "group": service.group,
+    }
+
+
+def service_definition(service: Service) -> dict[str, Any]:
+    attributes = []
+    for position, attribute in enumerate(service.attributes.all(), start=1):
+        attributes.append(
+            {
+                "variable": attribute.variable,
+                "code": attribute.code,
+                "datatype": attribute.datatype,
+                "required": attribute.required,
+                "datatype_description": attribute.datatype_description,
+                "order": position,
+                "description": attribute.description,
+                "values": [
+                    {"key": value.key, "name": value.name} for value in attribute.values.all()
+                ],
+            }
+        )
+    return {"service_code": service.service_code, "attributes": attributes}
+
+
+def _location(case: ServiceRequest) -> tuple[float | None, float | None, str]:
+    if not case.service.sensitive or case.lat is None or case.long is None:
+        return case.lat, case.long, case.address
+    snap = GENERALISE_TO
+    return round(round(case.lat / snap) * snap, 6), round(round(case.long / snap) * snap, 6), ""
+
+
+def request_item(
+    case: ServiceRequest, zone: zoneinfo.ZoneInfo, status_notes: str | None
+) -> dict[str, Any]:
+    """One request as Open311 lists it (annotated with `status_notes`, `service_notice`)."""
+    lat, long, address = _location(case)
+    closed = case.status == Status.CLOSED
+    return {
+        "service_request_id": case.public_id,
+        "status": case.open311_status,
+        "status_notes": status_notes or "",
+        "service_name": case.service.service_name,
+        "service_code": case.service.service_code,
+        "description": "" if case.service.sensitive else case.description,
+        "agency_responsible": case.department.name,
+        "service_notice": getattr(case, "service_notice", None) or "",
+        "requested_datetime": w3c(case.requested_at, zone),
+        "updated_datetime": w3c(case.closed_at if closed else case.updated_at, zone),
+        "expected_datetime": w3c(case.resolve_due, zone),
+        "address": address,
+        "address_id": "",
+        "zipcode": case.zipcode,
+        "lat": lat,
+        "long": long,
+        "media_url": case.media_url,
+    }
+
+
+def extended(
+    case: ServiceRequest, notes: Iterable[CaseEvent], zone: zoneinfo.ZoneInfo
+) -> dict[str, Any]:
+    """The `extensions=true` additions: detailed status, channel, media and the public history."""
+    return {
+        "extended_attributes": {
+            "detailed_status": detailed_status(case.status, case.outcome),
+            "channel": case.channel,
+            "outcome": case.outcome,
+            "media_urls": [case.media_url] if case.media_url else [],
+        },
+        "notes": [
+            {
+                "datetime": w3c(event.occurred_at, zone),
+                "description": event.public_text,
+                "type": event.action,
+            }
+            for event in notes
+        ],
+    }
+
+
+#: status-free events that carry no public text are not updates a client needs
+QUIET_ACTIONS = ("case.note_added", "case.due_extended", "case.reprioritised")
+
+
+def update_status(event: CaseEvent, outcome: str | None) -> str:
+    if event.action in ("case.closed", "case.merged_as_duplicate"):
+        return CLOSED_UPDATE_STATUS.get(Outcome(outcome), "closed") if outcome else "closed"
+    return EVENT_UPDATE_STATUS.get(event.action, "open" if outcome is None else "closed")
+
+
+def update_item(event: CaseEvent, public_id: str, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+    """One entry of the mySociety `servicerequestupdates` feed, from one case-log event."""
+    changes = event.data.get("changes", {}) if isinstance(event.data, dict) else {}
+    outcome = changes.get("outcome", [None, None])[1]
+    status_after = changes.get("status", [None, None])[1]
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": public_id,
+        "status": update_status(event, outcome if status_after == Status.CLOSED else None),
+        "updated_datetime": w3c(event.occurred_at, zone),
+        "description": event.public_text,
+        "media_url": "",
+    }
