@@ -169,10 +169,6 @@ REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "commonweal.open311.views.open311_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "open311_post_key": os.environ.get("OPEN311_POST_RATE_PER_KEY", "120/minute"),
-        "open311_post_ip": os.environ.get("OPEN311_POST_RATE_PER_IP", "30/minute"),
-    },
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "URL_FORMAT_OVERRIDE": None,  # the format is the path's suffix, as Open311 says
 }
@@ -185,6 +181,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["commonweal.open311.schema.one_format_per_path"],
 }
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "311@localhost")
+#: POSTs allowed per API key and per client address ("N/second|minute|hour|day")
+OPEN311_POST_RATES = {
+    "open311_post_key": os.environ.get("OPEN311_POST_RATE_PER_KEY", "120/minute"),
+    "open311_post_ip": os.environ.get("OPEN311_POST_RATE_PER_IP", "30/minute"),
+}
 
 LOGGING = {
     "version": 1,

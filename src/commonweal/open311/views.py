@@ -77,7 +77,10 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 class PostThrottle(SimpleRateThrottle):
-    """Counts only POSTs: reading is not limited here."""
+    """Counts only POSTs: reading is not limited here. Rates: settings.OPEN311_POST_RATES."""
+
+    def get_rate(self) -> str | None:
+        return str(settings.OPEN311_POST_RATES[self.scope])
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         return request.method != "POST" or super().allow_request(request, view)
