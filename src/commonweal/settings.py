@@ -179,6 +179,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["commonweal.open311.schema.one_format_per_path"],
+    "SERVERS": [{"url": "/open311/v2", "description": "This server"}],
 }
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "311@localhost")
 #: POSTs allowed per API key and per client address ("N/second|minute|hour|day")

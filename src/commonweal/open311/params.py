@@ -24,7 +24,7 @@ MAX_RESULTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_RADIUS_METRES = 50_000
 W3C_DATETIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})$"
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$"
 )
 DETAILED_STATUSES = ("RECEIVED", "IN_PROCESS", "PROCESSED", "REJECTED")
 
@@ -40,7 +40,7 @@ def value_of(params: Mapping[str, Any], name: str) -> str | None:
 
 def parse_datetime(text: str) -> dt.datetime:
     """Parse a W3C datetime that carries a zone (`Z` or `±hh:mm`)."""
-    match = W3C_DATETIME.match(text)
+    match = W3C_DATETIME.match(text.upper())
     if match is None:
         raise ValueError("must be a date and time with a zone, such as 2026-03-01T14:30:00-05:00")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
@@ -48,7 +48,7 @@ def parse_datetime(text: str) -> dt.datetime:
         tz = dt.UTC if zone == "Z" else _offset(zone)
         return dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            int((fraction or "0").ljust(6, "0")), tzinfo=tz,
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
         )  # fmt: skip
     except ValueError as error:
         raise ValueError(f"is not a real date and time ({error})") from error

@@ -152,33 +152,49 @@ class UpdateCreatedSerializer(serializers.Serializer):
     update_id = serializers.CharField()
 
 
-def query(name: str, description: str, type_: type = str) -> OpenApiParameter:
+def query(name: str, description: str, type_: Any = str) -> OpenApiParameter:
+    """A query parameter; `type_` is a Python type or a raw JSON-schema dict."""
     return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
 
 
+DATETIME = {"type": "string", "format": "date-time"}
 JURISDICTION = query("jurisdiction_id", "Needed only when several jurisdictions are served.")
 REQUEST_FILTERS = [
     JURISDICTION,
     query("service_request_id", "Comma-separated ids; overrides every other filter."),
     query("service_code", "Comma-separated service codes."),
-    query("start_date", "Earliest requested_datetime (W3C datetime with zone)."),
+    query("start_date", "Earliest requested_datetime (W3C datetime with zone).", DATETIME),
+    query("end_date", "Latest requested_datetime; at most 90 days after start_date.", DATETIME),
     query(
-        "end_date",
-        "Latest requested_datetime (W3C datetime with zone); at most 90 days after start_date.",
+        "status",
+        "open, closed or both, comma-separated.",
+        {"type": "string", "enum": ["open", "closed", "open,closed"]},
     ),
-    query("status", "open, closed or both, comma-separated."),
-    query("detailed_status", "RECEIVED, IN_PROCESS, PROCESSED, REJECTED (comma-separated)."),
-    query("updated_after", "Only requests changed after this time."),
-    query("updated_before", "Only requests changed before this time."),
-    query("lat", "With long and radius: requests near a point.", float),
-    query("long", "With lat and radius.", float),
-    query("radius", "Metres, with lat and long (at most 50,000).", float),
+    query(
+        "detailed_status",
+        "Comma-separated CitySDK statuses.",
+        {"type": "string", "enum": ["RECEIVED", "IN_PROCESS", "PROCESSED", "REJECTED"]},
+    ),
+    query("updated_after", "Only requests changed after this time.", DATETIME),
+    query("updated_before", "Only requests changed before this time.", DATETIME),
+    query(
+        "lat",
+        "With long and radius: requests near a point.",
+        {"type": "number", "minimum": -90, "maximum": 90},
+    ),
+    query("long", "With lat and radius.", {"type": "number", "minimum": -180, "maximum": 180}),
+    query(
+        "radius", "Metres, with lat and long.", {"type": "number", "minimum": 1, "maximum": 50000}
+    ),
     query("bbox", "minLng,minLat,maxLng,maxLat"),
-    query("page", "Page number, from 1.", int),
-    query("page_size", "Results per page, at most 1,000.", int),
+    query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+    query(
+        "page_size",
+        "Results per page, at most 1,000.",
+        {"type": "integer", "minimum": 1, "maximum": 1000},
+    ),
     query("extensions", "true adds extended_attributes and notes.", bool),
 ]
-
 
 ERROR_LIST = {
     "type": "array",

@@ -80,7 +80,7 @@ class PostThrottle(SimpleRateThrottle):
     """Counts only POSTs: reading is not limited here. Rates: settings.OPEN311_POST_RATES."""
 
     def get_rate(self) -> str | None:
-        return str(settings.OPEN311_POST_RATES[self.scope])
+        return str(settings.OPEN311_POST_RATES[str(self.scope)])
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         return request.method != "POST" or super().allow_request(request, view)
@@ -108,6 +108,10 @@ class Open311View(APIView):
     parser_classes = [FormParser, MultiPartParser]
     throttle_classes = [PostPerKeyThrottle, PostPerIpThrottle]
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        refuse_nul_characters(request, kwargs)
+
     def jurisdiction(self, request: Request) -> Jurisdiction:
         """The jurisdiction asked for; needed only when the server has several."""
         code = value_of(request.query_params, "jurisdiction_id") or value_of(
@@ -131,6 +135,18 @@ class Open311View(APIView):
         if key is None:
             raise forbidden("A valid api_key is required to write; ask the city for one.")
         return key
+
+
+def refuse_nul_characters(request: Request, path_parameters: dict[str, Any]) -> None:
+    """Refuse NUL characters anywhere in the input: no text field can store them."""
+    sources: list[Any] = [request.query_params, path_parameters]
+    if request.method == "POST":
+        sources.append(request.data)
+    for source in sources:
+        for name in source:
+            values = source.getlist(name) if hasattr(source, "getlist") else [source[name]]
+            if "\x00" in name or any("\x00" in str(value) for value in values):
+                raise bad_request(f"{name.replace(chr(0), '')} contains a NUL character")
 
 
 class DiscoveryView(Open311View):
@@ -377,7 +393,7 @@ class UpdatesView(Open311View):
                 "start_date",
                 "Start of the window (W3C datetime with zone); default a day before end_date.",
             ),
-            schema.query("end_date", "End of the window; default now."),
+            schema.query("end_date", "End of the window; default now.", schema.DATETIME),
         ],
         responses=schema.UpdateSerializer(many=True),
     )

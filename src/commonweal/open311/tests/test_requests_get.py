@@ -175,3 +175,10 @@ def test_a_page_may_hold_at_most_1000_results(client, history):
     response = get(client, "requests.json", page_size="1001")
     assert response.status_code == 400 and "page_size" in response.json()[0]["description"]
     assert len(ids(get(client, "requests.json", page_size="1000"))) == 3
+
+
+@pytest.mark.parametrize("path", ["requests.json?service_code=a%00b", "requests/AB%00C.json"])
+def test_a_nul_character_is_a_clear_400(client, history, path):
+    response = client.get(f"{BASE}/{path}")
+    assert response.status_code == 400
+    assert "NUL character" in response.json()[0]["description"]
