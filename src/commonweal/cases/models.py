@@ -165,6 +165,11 @@ class ServiceRequest(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     media_url = models.URLField(_("photo or media address"), max_length=500, blank=True)
+    status_notes = models.TextField(
+        _("latest public note"),
+        blank=True,
+        help_text=_("The latest public text of the case log, kept here for fast public lists."),
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
@@ -178,8 +183,8 @@ class ServiceRequest(models.Model):
         verbose_name = _("service request")
         indexes = [
             models.Index(fields=["department", "status", "resolve_due"]),
-            models.Index(fields=["jurisdiction", "requested_at"]),
-            models.Index(fields=["service", "requested_at"]),
+            models.Index(fields=["jurisdiction", "requested_at", "id"]),
+            models.Index(fields=["service", "requested_at", "id"]),
             models.Index(fields=["district", "requested_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["assignee", "status"]),

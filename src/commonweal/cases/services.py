@@ -213,6 +213,7 @@ def _change(
         current.status = next_status(current.status, action)
         current.updated_at = now  # mutations take the act's time from here
         extra = mutate(current) or {}
+        current.status_notes = public_text or current.status_notes
         current.version += 1
         current.save()
         data = {"changes": changes_between(before, snapshot(current)), **extra}

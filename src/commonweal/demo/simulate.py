@@ -156,6 +156,9 @@ class Writer:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [ServiceRequest, Requester]):
                 cursor.execute(sql)
+            if connection.vendor == "postgresql":
+                # Fresh statistics, so the planner knows the tables are no longer empty.
+                cursor.execute("ANALYZE cases_servicerequest, cases_caseevent, cases_requester")
         return self.totals
 
 
@@ -233,6 +236,7 @@ class Life:
         case.status = next_status(case.status, action)
         case.updated_at = moment  # mutations read the act's time from here
         extra = (mutate(case) if mutate else None) or {}
+        case.status_notes = texts.get("public_text") or case.status_notes
         case.version += 1
         data = {"changes": changes_between(before, snapshot(case)), **extra}
         self.emit(

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from commonweal.cases.models import CaseEvent, Outcome, ServiceRequest, Status
 from commonweal.catalog.models import Jurisdiction, Service, ServiceAttribute
 from commonweal.open311.params import RequestQuery
 
 METRES_PER_DEGREE = 111_320.0
-PUBLIC_FIELDS = (
-    "public_id", "status", "outcome", "channel", "description", "lat", "long", "address",
+#: the public columns of a request, as the names the representations read
+PUBLIC_COLUMNS = (
+    "pk", "public_id", "status", "outcome", "channel", "description", "lat", "long", "address",
     "zipcode", "media_url", "requested_at", "updated_at", "closed_at", "resolve_due",
-    "service__service_code", "service__service_name", "service__sensitive",
-    "department__name",
+    "status_notes",
 )  # fmt: skip
+RENAMED_COLUMNS = {
+    "service_code": F("service__service_code"),
+    "service_name": F("service__service_name"),
+    "sensitive": F("service__sensitive"),
+    "agency_responsible": F("department__name"),
+    "service_notice": F("standard__public_wording"),
+}
 
 
 def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
@@ -31,23 +39,12 @@ def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
 
 
 def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
-    """Requests with only their public columns (never the requester), with `status_notes`
-    (the latest public text of the case log) and `service_notice` (the standard's wording)."""
-    latest_public_text = (
-        CaseEvent.objects.filter(request=OuterRef("pk"))
-        .exclude(public_text="")
-        .order_by("-sequence")
-        .values("public_text")[:1]
-    )
-    return (
-        ServiceRequest.objects.filter(jurisdiction=jurisdiction)
-        .select_related("service", "department")
-        .only(*PUBLIC_FIELDS)
-        .annotate(
-            status_notes=Subquery(latest_public_text),
-            service_notice=F("standard__public_wording"),
-        )
-    )
+    """Requests as rows of their public columns only: the requester is not even joined."""
+    return ServiceRequest.objects.filter(jurisdiction=jurisdiction)
+
+
+def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, dict[str, Any]]:
+    return requests.values(*PUBLIC_COLUMNS, **RENAMED_COLUMNS)
 
 
 def detailed_status_filter(statuses: list[str]) -> Q:
@@ -68,7 +65,7 @@ def filter_requests(
 ) -> QuerySet[ServiceRequest]:
     """Apply the parsed filters; `service_request_id` overrides all the others."""
     if query.ids is not None:
-        return requests.filter(public_id__in=query.ids).order_by("-requested_at", "public_id")
+        return requests.filter(public_id__in=query.ids).order_by("-requested_at", "-id")
     if query.service_codes:
         requests = requests.filter(service__service_code__in=query.service_codes)
     if query.statuses and set(query.statuses) != {"open", "closed"}:
@@ -82,7 +79,7 @@ def filter_requests(
         requests = requests.filter(long__range=(west, east), lat__range=(south, north))
     if query.near:
         requests = _near(requests, *query.near)
-    return requests.order_by("-requested_at", "public_id")
+    return requests.order_by("-requested_at", "-id")
 
 
 def _in_time(requests: QuerySet[ServiceRequest], query: RequestQuery) -> QuerySet[ServiceRequest]:
@@ -113,16 +110,22 @@ def _near(
     )
 
 
-def page_of(requests: QuerySet[ServiceRequest], query: RequestQuery) -> list[ServiceRequest]:
+def page_of_queryset(
+    requests: QuerySet[ServiceRequest], query: RequestQuery
+) -> QuerySet[ServiceRequest, dict[str, Any]]:
     start = (query.page - 1) * query.page_size
-    return list(requests[start : start + query.page_size])
+    return public_rows(requests)[start : start + query.page_size]
 
 
-def public_notes(cases: list[ServiceRequest]) -> dict[int, list[CaseEvent]]:
+def page_of(requests: QuerySet[ServiceRequest], query: RequestQuery) -> list[dict[str, Any]]:
+    return list(page_of_queryset(requests, query))
+
+
+def public_notes(request_ids: list[int]) -> dict[int, list[CaseEvent]]:
     """Return each request's public history (events with public text), in one query."""
     notes: dict[int, list[CaseEvent]] = defaultdict(list)
     events = (
-        CaseEvent.objects.filter(request__in=[case.pk for case in cases])
+        CaseEvent.objects.filter(request__in=request_ids)
         .exclude(public_text="")
         .only("request_id", "action", "occurred_at", "public_text")
         .order_by("sequence")

@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
-from commonweal.cases.models import CaseEvent, Outcome, ServiceRequest, Status
+from commonweal.cases.models import CaseEvent, Outcome, Status
 from commonweal.catalog.models import Service
 
 #: sensitive services publish locations snapped to this grid (degrees, about 1 km)
@@ -84,50 +84,47 @@ def service_definition(service: Service) -> dict[str, Any]:
     return {"service_code": service.service_code, "attributes": attributes}
 
 
-def _location(case: ServiceRequest) -> tuple[float | None, float | None, str]:
-    if not case.service.sensitive or case.lat is None or case.long is None:
-        return case.lat, case.long, case.address
+def _location(row: dict[str, Any]) -> tuple[float | None, float | None, str]:
+    lat, long = row["lat"], row["long"]
+    if not row["sensitive"] or lat is None or long is None:
+        return lat, long, row["address"]
     snap = GENERALISE_TO
-    return round(round(case.lat / snap) * snap, 6), round(round(case.long / snap) * snap, 6), ""
+    return round(round(lat / snap) * snap, 6), round(round(long / snap) * snap, 6), ""
 
 
-def request_item(
-    case: ServiceRequest, zone: zoneinfo.ZoneInfo, status_notes: str | None
-) -> dict[str, Any]:
-    """One request as Open311 lists it (annotated with `status_notes`, `service_notice`)."""
-    lat, long, address = _location(case)
-    closed = case.status == Status.CLOSED
+def request_item(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
+    """One request as Open311 lists it, from a row of `queries.PUBLIC_COLUMNS`."""
+    lat, long, address = _location(row)
+    closed = row["status"] == Status.CLOSED
     return {
-        "service_request_id": case.public_id,
-        "status": case.open311_status,
-        "status_notes": status_notes or "",
-        "service_name": case.service.service_name,
-        "service_code": case.service.service_code,
-        "description": "" if case.service.sensitive else case.description,
-        "agency_responsible": case.department.name,
-        "service_notice": getattr(case, "service_notice", None) or "",
-        "requested_datetime": w3c(case.requested_at, zone),
-        "updated_datetime": w3c(case.closed_at if closed else case.updated_at, zone),
-        "expected_datetime": w3c(case.resolve_due, zone),
+        "service_request_id": row["public_id"],
+        "status": "closed" if closed else "open",
+        "status_notes": row["status_notes"],
+        "service_name": row["service_name"],
+        "service_code": row["service_code"],
+        "description": "" if row["sensitive"] else row["description"],
+        "agency_responsible": row["agency_responsible"],
+        "service_notice": row["service_notice"] or "",
+        "requested_datetime": w3c(row["requested_at"], zone),
+        "updated_datetime": w3c(row["closed_at"] if closed else row["updated_at"], zone),
+        "expected_datetime": w3c(row["resolve_due"], zone),
         "address": address,
         "address_id": "",
-        "zipcode": case.zipcode,
+        "zipcode": row["zipcode"],
         "lat": lat,
         "long": long,
-        "media_url": case.media_url,
+        "media_url": row["media_url"],
     }
 
 
-def extended(
-    case: ServiceRequest, notes: Iterable[CaseEvent], zone: zoneinfo.ZoneInfo
-) -> dict[str, Any]:
+def extended(row: dict[str, Any], notes: Iterable[CaseEvent], zone: dt.tzinfo) -> dict[str, Any]:
     """The `extensions=true` additions: detailed status, channel, media and the public history."""
     return {
         "extended_attributes": {
-            "detailed_status": detailed_status(case.status, case.outcome),
-            "channel": case.channel,
-            "outcome": case.outcome,
-            "media_urls": [case.media_url] if case.media_url else [],
+            "detailed_status": detailed_status(row["status"], row["outcome"]),
+            "channel": row["channel"],
+            "outcome": row["outcome"],
+            "media_urls": [row["media_url"]] if row["media_url"] else [],
         },
         "notes": [
             {

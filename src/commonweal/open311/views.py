@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -212,15 +213,15 @@ def find_service(jurisdiction: Jurisdiction, code: str) -> Service:
 
 
 def request_items(
-    cases: list[ServiceRequest], jurisdiction: Jurisdiction, extensions: bool
+    rows: list[dict[str, Any]], jurisdiction: Jurisdiction, extensions: bool
 ) -> list[dict[str, Any]]:
     zone = jurisdiction.zone
-    notes = queries.public_notes(cases) if extensions else {}
+    notes = queries.public_notes([row["pk"] for row in rows]) if extensions else {}
     items = []
-    for case in cases:
-        item = representations.request_item(case, zone, getattr(case, "status_notes", None))
+    for row in rows:
+        item = representations.request_item(row, zone)
         if extensions:
-            item |= representations.extended(case, notes.get(case.pk, []), zone)
+            item |= representations.extended(row, notes.get(row["pk"], []), zone)
         items.append(item)
     return items
 
@@ -235,9 +236,9 @@ class RequestListView(Open311View):
         jurisdiction = self.jurisdiction(request)
         query = parse_request_query(request.query_params)
         requests = queries.filter_requests(queries.public_requests(jurisdiction), query)
-        cases = queries.page_of(requests, query)
+        rows = queries.page_of(requests, query)
         return respond(
-            request_items(cases, jurisdiction, query.extensions), "service_requests", "request"
+            request_items(rows, jurisdiction, query.extensions), "service_requests", "request"
         )
 
     @extend_schema(
@@ -354,13 +355,12 @@ class RequestDetailView(Open311View):
     )
     def get(self, request: Request, service_request_id: str, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
-        case = queries.public_requests(jurisdiction).filter(public_id=service_request_id).first()
-        if case is None:
+        requests = queries.public_requests(jurisdiction).filter(public_id=service_request_id)
+        rows = list(queries.public_rows(requests)[:1])
+        if not rows:
             raise not_found(f"service_request_id {service_request_id} was not found")
         extensions = value_of(request.query_params, "extensions") == "true"
-        return respond(
-            request_items([case], jurisdiction, extensions), "service_requests", "request"
-        )
+        return respond(request_items(rows, jurisdiction, extensions), "service_requests", "request")
 
 
 class TokenView(Open311View):
@@ -400,14 +400,7 @@ class UpdatesView(Open311View):
     def get(self, request: Request, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
         start, end = parse_update_window(request.query_params)
-        window = {"occurred_at__gte": start, "occurred_at__lte": end}
-        events = (
-            CaseEvent.objects.filter(jurisdiction=jurisdiction, request__isnull=False, **window)
-            .exclude(public_text="", action__in=representations.QUIET_ACTIONS)
-            .select_related("request")
-            .only("id", "action", "occurred_at", "public_text", "data", "request__public_id")
-            .order_by("sequence")[:5000]
-        )  # fmt: skip
+        events = updates_in(jurisdiction, start, end)
         zone = jurisdiction.zone
         items = [
             representations.update_item(event, event.request.public_id, zone)
@@ -426,6 +419,24 @@ class UpdatesView(Open311View):
         key = self.api_key(request)
         jurisdiction = self.jurisdiction(request)
         return idempotent(request, key, lambda: create_update(request, key, jurisdiction))
+
+
+def updates_in(
+    jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime
+) -> QuerySet[CaseEvent]:
+    """The case-log events that are updates a client should see, oldest first (at most 5,000)."""
+    return (
+        CaseEvent.objects.filter(
+            jurisdiction=jurisdiction,
+            request__isnull=False,
+            occurred_at__gte=start,
+            occurred_at__lte=end,
+        )
+        .exclude(public_text="", action__in=representations.QUIET_ACTIONS)
+        .select_related("request")
+        .only("id", "action", "occurred_at", "public_text", "data", "request__public_id")
+        .order_by("sequence")[:5000]
+    )
 
 
 def create_update(request: Request, key: ApiKey, jurisdiction: Jurisdiction) -> Response:

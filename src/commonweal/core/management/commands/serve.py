@@ -32,10 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+        parser.add_argument("--threads", type=int, default=1, help="threads per worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"Commonweal is serving at http://{bind}/ (Ctrl-C stops it)")
         GunicornApplication(
-            {"bind": bind, "workers": options["workers"], "accesslog": "-", "timeout": 60}
+            {
+                "bind": bind,
+                "workers": options["workers"],
+                "threads": options["threads"],
+                "accesslog": "-" if options["verbosity"] > 0 else None,
+                "timeout": 60,
+            }
         ).run()

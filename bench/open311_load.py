@@ -1,0 +1,344 @@
+"""Open311 under load: `commonweal serve` on loopback against a big PostgreSQL database.
+
+    python bench/open311_load.py --database-url postgresql://postgres@127.0.0.1:5432/commonweal_big
+        [--requests 1000000] [--clients 8] [--per-scenario 400]
+
+If the database has no city, `commonweal demo --requests N` fills it first (about 15 minutes
+for a million requests). Then, for each scenario, a bounded load generator (N client threads
+with keep-alive connections, a fixed number of calls) reports throughput and p50/p99, and
+the same SQL run straight through psycopg plus `json.dumps` — no Django, no DRF, no HTTP —
+gives the baseline for the framework-overhead ratio (p50 over p50). Every GET query's plan
+is printed, with any node that is not an index scan named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PORT = 8311
+ROW = "{:<34} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}"
+
+
+@dataclass
+class Result:
+    latencies: list[float]
+    seconds: float
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def run_load(
+    calls: list[Callable[[Any], bool]], clients: int, connect: Callable[[], Any]
+) -> Result:
+    """Run the calls on `clients` threads, each with its own connection; time each call."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    queue = list(calls)
+
+    def worker() -> None:
+        connection = connect()
+        while True:
+            with lock:
+                if not queue:
+                    break
+                call = queue.pop()
+            started = time.perf_counter()
+            ok = call(connection)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Result(latencies, time.perf_counter() - started, errors[0])
+
+
+def http_get(path: str) -> Callable[[http.client.HTTPConnection], bool]:
+    def call(connection: http.client.HTTPConnection) -> bool:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status == 200
+
+    return call
+
+
+def http_post(path: str, fields: dict[str, str]) -> Callable[[http.client.HTTPConnection], bool]:
+    body = urllib.parse.urlencode(fields)
+
+    def call(connection: http.client.HTTPConnection) -> bool:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status == 201
+
+    return call
+
+
+def raw_query(sql: str, params: tuple[Any, ...]) -> Callable[[Any], bool]:
+    def call(connection: Any) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [column.name for column in cursor.description]
+            json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()], default=str
+            )
+        return True
+
+    return call
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonweal.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_city(requests: int) -> None:
+    from django.core.management import call_command
+
+    from commonweal.cases.models import ServiceRequest
+
+    call_command("migrate", verbosity=0)
+    if not ServiceRequest.objects.exists():
+        print(
+            f"generating the demo city with {requests:,} requests (this takes a while)…", flush=True
+        )
+        call_command("demo", requests=requests)
+
+
+def start_server(database_url: str, workers: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "commonweal.cli", "serve", "--port", str(PORT),
+               "--workers", str(workers), "--verbosity", "0"]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url})
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            connection.request("GET", "/open311/v2/discovery.json")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+@dataclass
+class Scenario:
+    name: str
+    http_calls: list[Callable[[Any], bool]]
+    raw_calls: list[Callable[[Any], bool]]
+    sql: tuple[str, tuple[Any, ...]] | None
+
+
+def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
+    """Build the calls: random ids, codes and windows, the same for HTTP and raw SQL."""
+    from commonweal.cases.models import ServiceRequest
+    from commonweal.catalog.models import Jurisdiction, Service
+    from commonweal.open311 import queries
+    from commonweal.open311.params import parse_request_query, parse_update_window
+    from commonweal.open311.views import updates_in
+
+    rng = random.Random(7)
+    jurisdiction = Jurisdiction.objects.get()
+    newest = ServiceRequest.objects.order_by("-requested_at").values_list(
+        "requested_at", flat=True
+    )[0]
+    ids = list(
+        ServiceRequest.objects.order_by("?").values_list("public_id", flat=True)[:per_scenario]
+    )
+    codes = list(Service.objects.values_list("service_code", flat=True))
+
+    def sql_of(queryset: Any) -> tuple[str, tuple[Any, ...]]:
+        sql, params = queryset.query.sql_with_params()
+        return sql, tuple(params)
+
+    def stamp(moment: dt.datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def request_list(
+        params: dict[str, str],
+    ) -> tuple[str, Callable[[Any], bool], Callable[[Any], bool], tuple[str, tuple[Any, ...]]]:
+        query = parse_request_query(params, now=newest)
+        sql = sql_of(
+            queries.page_of_queryset(
+                queries.filter_requests(queries.public_requests(jurisdiction), query), query
+            )
+        )
+        path = "/open311/v2/requests.json?" + urllib.parse.urlencode(params)
+        return path, http_get(path), raw_query(*sql), sql
+
+    built = []
+    built.append(Scenario("services.json", [http_get("/open311/v2/services.json")] * per_scenario,
+                          [raw_query(*sql_of(queries.public_services(jurisdiction)))] * per_scenario,
+                          sql_of(queries.public_services(jurisdiction))))  # fmt: skip
+    single = [
+        sql_of(queries.public_requests(jurisdiction).filter(public_id=public_id))
+        for public_id in ids
+    ]
+    built.append(Scenario("requests/{id}.json", [http_get(f"/open311/v2/requests/{i}.json") for i in ids],
+                          [raw_query(*sql) for sql in single], single[0]))  # fmt: skip
+    default = request_list({"end_date": stamp(newest)})
+    built.append(
+        Scenario(
+            "requests.json (90 days, 1,000)",
+            [default[1]] * per_scenario,
+            [default[2]] * per_scenario,
+            default[3],
+        )
+    )
+    filtered = []
+    for _ in range(per_scenario):
+        start = newest - dt.timedelta(days=rng.randint(30, 300))
+        filtered.append(request_list({
+            "service_code": rng.choice(codes), "status": rng.choice(["open", "closed"]),
+            "start_date": stamp(start), "end_date": stamp(start + dt.timedelta(days=30)),
+        }))  # fmt: skip
+    built.append(
+        Scenario(
+            "requests.json filtered",
+            [f[1] for f in filtered],
+            [f[2] for f in filtered],
+            filtered[0][3],
+        )
+    )
+    updates = []
+    for _ in range(per_scenario):
+        end = newest - dt.timedelta(hours=rng.randint(1, 24 * 60))
+        params = {"start_date": stamp(end - dt.timedelta(hours=1)), "end_date": stamp(end)}
+        start_at, end_at = parse_update_window(params, now=newest)
+        sql = sql_of(updates_in(jurisdiction, start_at, end_at))
+        updates.append(
+            (
+                http_get(
+                    "/open311/v2/servicerequestupdates.json?" + urllib.parse.urlencode(params)
+                ),
+                raw_query(*sql),
+                sql,
+            )
+        )
+    built.append(
+        Scenario(
+            "servicerequestupdates.json (1 h)",
+            [u[0] for u in updates],
+            [u[1] for u in updates],
+            updates[0][2],
+        )
+    )
+    post = http_post("/open311/v2/requests.json", {
+        "api_key": api_key, "service_code": "graffiti", "lat": "38.62", "long": "-90.05",
+        "description": "Tag on the wall",
+    })  # fmt: skip
+    built.append(Scenario("POST requests.json", [post] * max(per_scenario // 4, 50), [], None))
+    return built
+
+
+def explain(name: str, sql: tuple[str, tuple[Any, ...]], connection: Any) -> None:
+    """Print the plan's node types; name every node that is not an index scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql[0], sql[1])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    nodes: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        relation = node.get("Relation Name")
+        nodes.append(node["Node Type"] + (f" on {relation}" if relation else ""))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan)
+    scans = [node for node in nodes if "Scan" in node and "Index" not in node]
+    print(f"  plan of {name}: {' > '.join(nodes)}")
+    for scan in scans:
+        print(f"    not an index scan: {scan}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/commonweal_big"
+        ),
+    )
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--per-scenario", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=4)
+    options = parser.parse_args()
+    setup_django(options.database_url)
+    ensure_city(options.requests)
+    import psycopg
+
+    from commonweal.cases.models import ServiceRequest
+    from commonweal.open311.keys import create_key
+
+    _key, api_key = create_key("bench")
+    print(f"{ServiceRequest.objects.count():,} requests in PostgreSQL; {options.clients} clients; "
+          f"{options.workers} server workers; {os.cpu_count()} cores")  # fmt: skip
+    server = start_server(options.database_url, options.workers)
+    try:
+        plans = psycopg.connect(options.database_url.replace("postgres://", "postgresql://"))
+        print(ROW.format("scenario", "req/s", "p50 ms", "p99 ms", "raw p50", "raw p99", "ratio"))
+        for scenario in scenarios(options.per_scenario, api_key):
+            served = run_load(
+                scenario.http_calls,
+                options.clients,
+                lambda: http.client.HTTPConnection("127.0.0.1", PORT, timeout=30),
+            )
+            if scenario.raw_calls:
+                raw = run_load(
+                    scenario.raw_calls,
+                    options.clients,
+                    lambda: psycopg.connect(options.database_url, autocommit=True),
+                )
+                raw_cells = (
+                    f"{raw.percentile(0.5):.1f}",
+                    f"{raw.percentile(0.99):.1f}",
+                    f"{served.percentile(0.5) / raw.percentile(0.5):.1f}x",
+                )
+            else:
+                raw_cells = ("-", "-", "-")
+            print(ROW.format(scenario.name, f"{served.throughput:.0f}", f"{served.percentile(0.5):.1f}",
+                             f"{served.percentile(0.99):.1f}", *raw_cells) + (f"  ({served.errors} errors)" if served.errors else ""))  # fmt: skip
+            if scenario.sql:
+                explain(scenario.name, scenario.sql, plans)
+    finally:
+        server.terminate()
+        server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
