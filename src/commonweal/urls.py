@@ -1,7 +1,7 @@
 """Top-level URL map: the admin and the landing page; each audience app adds its own."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from commonweal.core import views as core_views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("commonweal.open311.urls")),
+    # Photos residents attached (cleaned, unguessable names); nothing else in MEDIA_ROOT.
+    re_path(r"^media/(?P<path>requests/[0-9a-f]{32}\.(?:jpg|png|webp))$", core_views.photo),
 ]

@@ -14,10 +14,12 @@ subclasses for refusals; in both cases nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -385,7 +387,10 @@ def submit(
 
 
 def media_url_errors(media_url: str) -> Errors:
-    if not media_url:
+    """A media address is an http(s) URL, or the path of a photo we stored ourselves."""
+    if not media_url or re.fullmatch(
+        rf"{re.escape(settings.MEDIA_URL)}requests/[0-9a-f]{{32}}\.(jpg|png|webp)", media_url
+    ):
         return {}
     try:
         URLValidator(schemes=["http", "https"])(media_url)

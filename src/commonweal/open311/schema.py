@@ -124,6 +124,7 @@ class CreateRequestForm(serializers.Serializer):
     phone = serializers.CharField(required=False)
     device_id = serializers.CharField(required=False)
     media_url = serializers.URLField(required=False)
+    media = serializers.ImageField(required=False)
 
 
 class CreateUpdateForm(serializers.Serializer):

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -25,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from commonweal.cases import services
+from commonweal.cases import photos, services
 from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ActorKind, CaseEvent, Channel, Role, ServiceRequest
@@ -213,9 +214,12 @@ def find_service(jurisdiction: Jurisdiction, code: str) -> Service:
 
 
 def request_items(
-    rows: list[dict[str, Any]], jurisdiction: Jurisdiction, extensions: bool
+    rows: list[dict[str, Any]], jurisdiction: Jurisdiction, extensions: bool, request: Request
 ) -> list[dict[str, Any]]:
     zone = jurisdiction.zone
+    for row in rows:
+        if row["media_url"].startswith("/"):  # a photo stored here: give its full address
+            row["media_url"] = request.build_absolute_uri(row["media_url"])
     notes = queries.public_notes([row["pk"] for row in rows]) if extensions else {}
     items = []
     for row in rows:
@@ -238,7 +242,9 @@ class RequestListView(Open311View):
         requests = queries.filter_requests(queries.public_requests(jurisdiction), query)
         rows = queries.page_of(requests, query)
         return respond(
-            request_items(rows, jurisdiction, query.extensions), "service_requests", "request"
+            request_items(rows, jurisdiction, query.extensions, request),
+            "service_requests",
+            "request",
         )
 
     @extend_schema(
@@ -275,32 +281,19 @@ def create_request(request: Request, key: ApiKey, jurisdiction: Jurisdiction) ->
     if not code:
         raise bad_request("service_code is required")
     service = find_service(jurisdiction, code)
-    name = " ".join(filter(None, [value_of(data, "first_name"), value_of(data, "last_name")]))
-    requester = services.RequesterDetails(
-        name=name,
-        email=value_of(data, "email") or "",
-        phone=value_of(data, "phone") or "",
-        device_id=value_of(data, "device_id") or value_of(data, "deviceid") or "",
-    )
-    actor = Actor(
-        kind=ActorKind.RESIDENT, label=f"open311:{key.prefix}", roles=frozenset({Role.RESIDENT})
-    )
+    photo_name, photo_error = stored_photo(request)
+    media_url = value_of(data, "media_url") or ""
+    if photo_name:
+        media_url = default_storage.url(photo_name)
     try:
-        case = services.submit(
-            actor,
-            service=service,
-            channel=Channel.API,
-            description=value_of(data, "description") or "",
-            attributes=attributes_from(data),
-            lat=value_of(data, "lat"),
-            long=value_of(data, "long"),
-            address=value_of(data, "address_string") or value_of(data, "address_id") or "",
-            zipcode=value_of(data, "zipcode") or "",
-            requester=requester,
-            media_url=value_of(data, "media_url") or "",
-        )
+        with transaction.atomic():
+            case = submit_from_form(api_actor(key), service, data, media_url)
+            if photo_error:
+                raise photo_error
     except ValidationError as error:
-        raise from_validation_error(error) from error
+        if photo_name:
+            photos.delete_photo(photo_name)
+        raise from_validation_error(merged(error, photo_error)) from error
     notice = case.standard.public_wording if case.standard else ""
     created: dict[str, Any] = {"service_notice": notice, "account_id": None}
     if service.type == ServiceType.BATCH:
@@ -309,6 +302,60 @@ def create_request(request: Request, key: ApiKey, jurisdiction: Jurisdiction) ->
     else:
         created = {"service_request_id": case.public_id, **created}
     return respond([created], "service_requests", "request", 201)
+
+
+def api_actor(key: ApiKey) -> Actor:
+    """A resident reporting through an API client; the client is named in the case log."""
+    return Actor(
+        kind=ActorKind.RESIDENT, label=f"open311:{key.prefix}", roles=frozenset({Role.RESIDENT})
+    )
+
+
+def submit_from_form(actor: Actor, service: Service, data: Any, media_url: str) -> ServiceRequest:
+    """Map the Open311 POST fields onto `cases.services.submit`."""
+    name = " ".join(filter(None, [value_of(data, "first_name"), value_of(data, "last_name")]))
+    requester = services.RequesterDetails(
+        name=name,
+        email=value_of(data, "email") or "",
+        phone=value_of(data, "phone") or "",
+        device_id=value_of(data, "device_id") or value_of(data, "deviceid") or "",
+    )
+    return services.submit(
+        actor,
+        service=service,
+        channel=Channel.API,
+        description=value_of(data, "description") or "",
+        attributes=attributes_from(data),
+        lat=value_of(data, "lat"),
+        long=value_of(data, "long"),
+        address=value_of(data, "address_string") or value_of(data, "address_id") or "",
+        zipcode=value_of(data, "zipcode") or "",
+        requester=requester,
+        media_url=media_url,
+    )
+
+
+def stored_photo(request: Request) -> tuple[str | None, ValidationError | None]:
+    """Clean and store the `media` upload, if any; return (storage name, or the problem)."""
+    upload = request.FILES.get("media")
+    if upload is None:
+        return None, None
+    try:
+        content, extension = photos.clean_photo(upload)
+    except ValidationError as error:
+        return None, error
+    return photos.store_photo(content, extension), None
+
+
+def merged(error: ValidationError, other: ValidationError | None) -> ValidationError:
+    """One ValidationError with the problems of both, so all are reported at once."""
+    if other is None or other is error:
+        return error
+    combined = (
+        dict(error.message_dict) if hasattr(error, "error_dict") else {"__all__": error.messages}
+    )
+    combined.update(other.message_dict)
+    return ValidationError(combined)
 
 
 def fingerprint(request: Request) -> str:
@@ -360,7 +407,9 @@ class RequestDetailView(Open311View):
         if not rows:
             raise not_found(f"service_request_id {service_request_id} was not found")
         extensions = value_of(request.query_params, "extensions") == "true"
-        return respond(request_items(rows, jurisdiction, extensions), "service_requests", "request")
+        return respond(
+            request_items(rows, jurisdiction, extensions, request), "service_requests", "request"
+        )
 
 
 class TokenView(Open311View):
@@ -447,9 +496,7 @@ def create_update(request: Request, key: ApiKey, jurisdiction: Jurisdiction) -> 
     case = ServiceRequest.objects.filter(jurisdiction=jurisdiction, public_id=public_id).first()
     if case is None:
         raise not_found(f"service_request_id {public_id} was not found")
-    actor = Actor(
-        kind=ActorKind.RESIDENT, label=f"open311:{key.prefix}", roles=frozenset({Role.RESIDENT})
-    )
+    actor = api_actor(key)
     try:
         event = services.comment(
             actor,
