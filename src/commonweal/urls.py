@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from commonweal.core import views as core_views
+from commonweal.open311 import views as open311_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("open311/", open311_views.guide, name="open311-guide"),
     path("open311/v2/", include("commonweal.open311.urls")),
     # Photos residents attached (cleaned, unguessable names); nothing else in MEDIA_ROOT.
     re_path(r"^media/(?P<path>requests/[0-9a-f]{32}\.(?:jpg|png|webp))$", core_views.photo),

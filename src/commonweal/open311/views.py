@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
@@ -509,6 +510,15 @@ def create_update(request: Request, key: ApiKey, jurisdiction: Jurisdiction) -> 
     except CaseError as error:
         raise bad_request(str(error)) from error
     return respond([{"update_id": str(event.pk)}], "service_request_updates", "request_update", 201)
+
+
+def guide(request: HttpRequest) -> HttpResponse:
+    """The short human page for developers at /open311/."""
+    context = {
+        "base_url": request.build_absolute_uri("/open311/v2/"),
+        "contact": settings.OPEN311_CONTACT,
+    }
+    return render(request, "open311/guide.html", context)
 
 
 def unknown_resource(request: HttpRequest, rest: str) -> HttpResponse:

@@ -107,3 +107,10 @@ def test_writing_verbs_are_refused_on_read_only_resources(client, city):
     response = client.post(f"{BASE}/services.json")
     assert response.status_code == 405
     assert response.json()[0]["code"] == 405
+
+
+def test_the_developer_page_explains_the_api_in_both_languages(client, city):
+    page = client.get("/open311/").content.decode()
+    assert "http://testserver/open311/v2/" in page and "open311_key create" in page
+    spanish = client.get("/open311/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "API Open311 para desarrolladores" in spanish
