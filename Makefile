@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CW := $(BIN)/commonweal
 
-.PHONY: install demo test check lint format bench clean
+.PHONY: install demo test check lint format bench bench-open311 clean
 
 install: $(VENV)/.installed node_modules/.installed
 	@$(CW) collectstatic --noinput --verbosity 0
@@ -51,6 +51,11 @@ test: check lint
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/run.py --postgres
+
+# Open311 under load on PostgreSQL; generates a million-request city first if the database
+# is empty (about 15 minutes). DATABASE_URL chooses the database.
+bench-open311: install
+	$(BIN)/python bench/open311_load.py
 
 clean:
 	rm -rf $(VENV) node_modules src/commonweal/static/vendor var/static
