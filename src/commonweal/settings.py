@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["commonweal.open311.schema.one_format_per_path"],
     "SERVERS": [{"url": "/open311/v2", "description": "This server"}],
 }
+#: dotted path of the address geocoder (see commonweal.catalog.geocoding)
+COMMONWEAL_GEOCODER = os.environ.get(
+    "COMMONWEAL_GEOCODER", "commonweal.catalog.geocoding.NoGeocoder"
+)
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "311@localhost")
 #: POSTs allowed per API key and per client address ("N/second|minute|hour|day")
 OPEN311_POST_RATES = {

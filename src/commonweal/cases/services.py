@@ -51,6 +51,7 @@ from commonweal.cases.validation import (
 )
 from commonweal.catalog.calendar import WorkingCalendar
 from commonweal.catalog.geo import district_index
+from commonweal.catalog.geocoding import geocoder
 from commonweal.catalog.models import Department, Jurisdiction, Priority, Service, ServiceStandard
 
 #: fields whose before/after values every event records
@@ -342,6 +343,10 @@ def submit(
     if len(address) > 300 or len(zipcode) > 20:
         errors["address"] = [_("The address or zip code is too long.")]
     errors |= media_url_errors(media_url)
+    if not errors and lat in (None, "") and long in (None, "") and address.strip():
+        point = geocoder().locate(jurisdiction, address.strip())
+        if point is not None:
+            lat, long = point.lat, point.long
     district_id = None
     if not errors and lat not in (None, "") and long not in (None, ""):
         district_id, place_errors = place_in_jurisdiction(jurisdiction, float(lat), float(long))

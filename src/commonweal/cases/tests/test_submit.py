@@ -166,3 +166,27 @@ def test_validation_messages_are_given_in_spanish(city):
         "Indique la ubicación como latitud y longitud o como una dirección."
     ]
     assert "no puede contener HTML" in errors["description"][0]
+
+
+class MainStreetGeocoder:
+    """A test geocoder that knows two addresses, one outside Testville."""
+
+    def locate(self, jurisdiction, address):
+        from commonweal.catalog.geocoding import Point
+
+        return {"1 Main St": Point(40.05, -74.95), "9 Far Away": Point(45.0, -70.0)}.get(address)
+
+
+def test_a_configured_geocoder_places_an_address(city, settings):
+    settings.COMMONWEAL_GEOCODER = "commonweal.cases.tests.test_submit.MainStreetGeocoder"
+    case = submit(city, lat=None, long=None, address="1 Main St")
+    assert (case.lat, case.long, case.district) == (40.05, -74.95, city.east)
+    unknown = submit(city, lat=None, long=None, address="2 Nowhere Rd")
+    assert unknown.lat is None and unknown.address == "2 Nowhere Rd"
+    with pytest.raises(ValidationError, match="outside Testville"):
+        submit(city, lat=None, long=None, address="9 Far Away")
+
+
+def test_without_a_geocoder_an_address_stays_text(city):
+    case = submit(city, lat=None, long=None, address="1 Main St")
+    assert case.lat is None and case.district is None
