@@ -185,6 +185,7 @@ class ServiceRequest(models.Model):
             models.Index(fields=["department", "status", "resolve_due"]),
             models.Index(fields=["jurisdiction", "requested_at", "id"]),
             models.Index(fields=["service", "requested_at", "id"]),
+            models.Index(fields=["service", "status", "requested_at", "id"]),
             models.Index(fields=["district", "requested_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["assignee", "status"]),
