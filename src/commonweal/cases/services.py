@@ -216,7 +216,8 @@ def _change(
         current.status = next_status(current.status, action)
         current.updated_at = now  # mutations take the act's time from here
         extra = mutate(current) or {}
-        current.status_notes = public_text or current.status_notes
+        if public_text and action != Action.COMMENT:  # residents' words are not status notes
+            current.status_notes = public_text
         current.version += 1
         current.save()
         data = {"changes": changes_between(before, snapshot(current)), **extra}

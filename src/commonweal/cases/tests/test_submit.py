@@ -85,7 +85,8 @@ def test_a_resident_comment_is_a_public_event_that_changes_no_state(city, pothol
         "resident",
     )
     assert event.data == {"changes": {}, "reported_status": "OPEN"}
-    assert ServiceRequest.objects.get(pk=pothole_request.pk).status == Status.NEW
+    stored = ServiceRequest.objects.get(pk=pothole_request.pk)
+    assert stored.status == Status.NEW and stored.status_notes == ""
 
 
 def test_an_address_alone_is_enough(city):
