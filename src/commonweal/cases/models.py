@@ -69,6 +69,7 @@ class Channel(models.TextChoices):
     API = "api", _("Open311 API")
     COUNTER = "counter", _("Counter")
     EMAIL = "email", _("Email")
+    OTHER = "other", _("Other or unknown")
 
 
 class StaffProfile(models.Model):
@@ -176,11 +177,22 @@ class ServiceRequest(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text=_("Raised by every change; a stale form is refused, not merged.")
     )
+    source = models.CharField(
+        _("imported from"), max_length=40, blank=True, help_text=_("Empty for requests made here.")
+    )
+    source_id = models.CharField(_("id in the source"), max_length=100, blank=True)
 
     objects = ServiceRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service request")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "source", "source_id"],
+                condition=~models.Q(source=""),
+                name="one_request_per_source_id",
+            )
+        ]
         indexes = [
             models.Index(fields=["department", "status", "resolve_due"]),
             models.Index(fields=["jurisdiction", "requested_at", "id"]),
@@ -359,3 +371,43 @@ class DelegatedAuthority(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.get_role_display()} may {self.get_action_display().lower()}"
+
+
+class ImportRun(models.Model):
+    """One run of `import_requests`: what was read, written and set aside."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=dict, help_text=_("Count of each problem found."))
+
+    class Meta:
+        verbose_name = _("import run")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.file_name} ({self.rows_read} rows)"
+
+
+class QuarantinedRow(models.Model):
+    """A row an import could not take as it is: kept, with why, for someone to review."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="quarantine")
+    line = models.PositiveIntegerField(help_text=_("Line in the file (the header is line 1)."))
+    problems = models.JSONField()
+    row = models.JSONField()
+
+    class Meta:
+        verbose_name = _("quarantined row")
+        ordering = ["run", "line"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {'; '.join(self.problems)}"

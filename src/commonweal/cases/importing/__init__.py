@@ -1,0 +1,412 @@
+"""Importing a city's 311 history from CSV exports (see `mapping` for the file format).
+
+`import_file(path, mapping, jurisdiction)` streams the file in batches, inside one
+transaction (a failure leaves the database as it was):
+
+1. every row is parsed; rows that cannot be taken as they are (no id, no or unreadable
+   dates, closed before created, an unknown status, no service) go to the quarantine
+   table with their line number and reasons — never silently dropped or "fixed";
+2. departments and services not yet known are created (an imported service has no
+   published standard, so imported requests have no due times);
+3. rows already imported from the same source (by `source_id`) are updated when they
+   changed and left alone when not; new rows are created;
+4. the case log gets `case.imported` events with the original times (one when the request
+   was made, one when it was closed), chained like every other event.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from commonweal.cases import log
+from commonweal.cases.authority import Actor, authorize
+from commonweal.cases.ids import new_public_id
+from commonweal.cases.importing.mapping import Mapping
+from commonweal.cases.models import (
+    Action,
+    CaseEvent,
+    Channel,
+    ImportRun,
+    Outcome,
+    QuarantinedRow,
+    ServiceRequest,
+    Status,
+)
+from commonweal.cases.services import build_event
+from commonweal.catalog.geo import district_index
+from commonweal.catalog.models import Department, Jurisdiction, Service
+from commonweal.core.bulk import insert_rows
+
+BATCH = 2000
+MAX_DESCRIPTION = 4000
+#: the fields compared to decide whether a re-imported row changed
+COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
+            "zipcode", "lat", "long", "channel", "service_id")  # fmt: skip
+
+
+@dataclass
+class Record:
+    """One parsed row, ready to become a request."""
+
+    line: int
+    source_id: str
+    service_code: str
+    service_name: str
+    department_code: str
+    department_name: str
+    requested_at: dt.datetime
+    closed_at: dt.datetime | None
+    status: str
+    outcome: str
+    description: str
+    address: str
+    zipcode: str
+    lat: float | None
+    long: float | None
+    channel: str
+
+
+@dataclass
+class Parsed:
+    record: Record | None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def slug(text: str, limit: int = 64) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or "unknown"
+
+
+def _coordinate(text: str, low: float, high: float) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high and value != 0 else None
+
+
+def _times(
+    row: dict[str, str], mapping: Mapping, parsed: Parsed
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    created_text = row.get(mapping.columns["created"], "").strip()
+    created = mapping.parse_time(created_text) if created_text else None
+    if not created_text:
+        parsed.problems.append("missing created date")
+    elif created is None:
+        parsed.problems.append("unparseable created date")
+    closed_column = mapping.column("closed")
+    closed_text = row.get(closed_column, "").strip() if closed_column else ""
+    closed = mapping.parse_time(closed_text) if closed_text else None
+    if closed_text and closed is None:
+        parsed.problems.append("unparseable closed date")
+    if created and closed and closed < created:
+        parsed.problems.append("closed before created")
+    return created, closed
+
+
+def _state(
+    row: dict[str, str], mapping: Mapping, closed: dt.datetime | None, parsed: Parsed
+) -> tuple[str, str]:
+    column = mapping.column("status")
+    if column is None or not mapping.statuses:
+        return (Status.CLOSED, Outcome.RESOLVED) if closed else (Status.NEW, "")
+    raw = row.get(column, "").strip()
+    if raw not in mapping.statuses:
+        parsed.problems.append(f"unknown status {raw!r}")
+        return Status.NEW, ""
+    state, outcome = mapping.statuses[raw]
+    if state == "closed":
+        if closed is None:
+            parsed.problems.append("closed without a closing date")
+        return Status.CLOSED, outcome
+    if closed is not None:
+        parsed.warnings.append("closing date on an open request ignored")
+    return Status.ACKNOWLEDGED, ""
+
+
+def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
+    """Parse one CSV row; problems keep it out (quarantine), warnings are only counted."""
+    parsed = Parsed(record=None)
+    value = lambda name: row.get(mapping.columns[name], "").strip() if mapping.column(name) else ""  # noqa: E731
+    source_id = value("source_id")
+    if not source_id:
+        parsed.problems.append("missing source id")
+    service = value("service")
+    if not service:
+        parsed.problems.append("missing service")
+    created, closed = _times(row, mapping, parsed)
+    status, outcome = _state(row, mapping, closed, parsed)
+    lat, long = _coordinate(value("lat"), -90, 90), _coordinate(value("long"), -180, 180)
+    if lat is None or long is None:
+        parsed.warnings.append("missing location")
+        lat = long = None
+    raw_channel = value("channel")
+    channel = mapping.channels.get(raw_channel, Channel.OTHER)
+    if mapping.column("channel") and raw_channel not in mapping.channels:
+        parsed.warnings.append("unknown channel")
+    description = value("description").replace("\x00", "")
+    if len(description) > MAX_DESCRIPTION:
+        parsed.warnings.append("description shortened to 4,000 characters")
+        description = description[:MAX_DESCRIPTION]
+    if parsed.problems or created is None:
+        return parsed
+    parsed.record = Record(
+        line=line, source_id=source_id[:100], service_code=slug(service),
+        service_name=(value("service_name") or service)[:200],
+        department_code=slug(value("department") or "imported", 40),
+        department_name=(value("department_name") or value("department") or "Imported")[:200],
+        requested_at=created, closed_at=closed if status == Status.CLOSED else None,
+        status=status, outcome=outcome, description=description,
+        address=value("address")[:300], zipcode=value("zipcode").removesuffix(".0")[:20],
+        lat=lat, long=long, channel=channel,
+    )  # fmt: skip
+    return parsed
+
+
+def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            yield (
+                reader.line_num,
+                {key: value or "" for key, value in row.items() if key is not None},
+            )
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ImportError_(Exception):
+    """The file cannot be imported at all (a mapped column is missing); nothing was written."""
+
+
+def check_header(path: Path, mapping: Mapping) -> None:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    missing = sorted({column for column in mapping.columns.values() if column not in header})
+    if missing:
+        raise ImportError_(f"{path.name} has no column {', '.join(repr(m) for m in missing)}")
+
+
+class Importer:
+    """Writes batches of records for one run (see the module docstring)."""
+
+    def __init__(self, run: ImportRun, mapping: Mapping) -> None:
+        self.run, self.mapping = run, mapping
+        self.jurisdiction = run.jurisdiction
+        self.departments = {
+            d.code: d for d in Department.objects.filter(jurisdiction=self.jurisdiction)
+        }
+        self.services = {
+            s.service_code: s for s in Service.objects.filter(jurisdiction=self.jurisdiction)
+        }
+        self.index = district_index(self.jurisdiction)
+        self.actor = Actor.system("import")
+        self.rule: Any = None
+        head = log.locked_head(self.jurisdiction)
+        self.head = head
+        self.chainer = log.Chainer(self.jurisdiction, head.sequence, head.hash)
+        self.used_ids: set[str] = set()
+
+    def service_for(self, record: Record) -> Service:
+        service = self.services.get(record.service_code)
+        if service is None:
+            department = self.departments.get(record.department_code)
+            if department is None:
+                department = Department.objects.create(
+                    jurisdiction=self.jurisdiction,
+                    code=record.department_code,
+                    name=record.department_name,
+                )
+                self.departments[department.code] = department
+            service = Service.objects.create(
+                jurisdiction=self.jurisdiction, department=department, group="Imported",
+                service_code=record.service_code, service_name=record.service_name, active=False,
+            )  # fmt: skip
+            self.services[service.service_code] = service
+        return service
+
+    def write(self, records: list[Record]) -> None:
+        existing = {
+            case.source_id: case
+            for case in ServiceRequest.objects.filter(
+                jurisdiction=self.jurisdiction, source=self.mapping.source,
+                source_id__in=[record.source_id for record in records],
+            )
+        }  # fmt: skip
+        cases = [self.case_from(record) for record in records]
+        self.place(cases)
+        new = [case for case in cases if case.source_id not in existing]
+        changed = [(existing[case.source_id], case) for case in cases if case.source_id in existing]
+        self.create(new)
+        self.update(changed)
+
+    def case_from(self, record: Record) -> ServiceRequest:
+        service = self.service_for(record)
+        return ServiceRequest(
+            jurisdiction=self.jurisdiction, service=service, department=service.department,
+            source=self.mapping.source, source_id=record.source_id, description=record.description,
+            lat=record.lat, long=record.long, address=record.address, zipcode=record.zipcode,
+            channel=record.channel, status=record.status, outcome=record.outcome,
+            requested_at=record.requested_at, updated_at=record.closed_at or record.requested_at,
+            closed_at=record.closed_at,
+            acknowledged_at=None if record.status == Status.NEW else record.requested_at,
+        )  # fmt: skip
+
+    def place(self, cases: list[ServiceRequest]) -> None:
+        located = [case for case in cases if case.lat is not None and case.long is not None]
+        if not located or not self.index.district_ids:
+            return
+        import numpy as np
+
+        found = self.index.locate_many(
+            np.array([case.lat for case in located]), np.array([case.long for case in located])
+        )
+        for case, district_id in zip(located, found, strict=True):
+            case.district_id = district_id
+
+    def create(self, cases: list[ServiceRequest]) -> None:
+        if not cases:
+            return
+        for case, public_id in zip(cases, self.fresh_public_ids(len(cases)), strict=True):
+            case.public_id = public_id
+        ServiceRequest.objects.bulk_create(cases, batch_size=500)
+        events = []
+        for case in sorted(cases, key=lambda case: case.requested_at):
+            events.append(
+                self.event(case, case.requested_at, {"step": "created", "status": case.status})
+            )
+            if case.closed_at:
+                events.append(
+                    self.event(case, case.closed_at, {"step": "closed", "outcome": case.outcome})
+                )
+        insert_rows(CaseEvent, events)
+        self.run.created += len(cases)
+
+    def update(self, pairs: list[tuple[ServiceRequest, ServiceRequest]]) -> None:
+        now = timezone.now()
+        changed, events = [], []
+        for current, fresh in pairs:
+            changes = {
+                name: [log_value(getattr(current, name)), log_value(getattr(fresh, name))]
+                for name in COMPARED
+                if getattr(current, name) != getattr(fresh, name)
+            }
+            if not changes:
+                self.run.unchanged += 1
+                continue
+            for name in (
+                *COMPARED,
+                "department_id",
+                "district_id",
+                "updated_at",
+                "acknowledged_at",
+            ):
+                setattr(current, name, getattr(fresh, name))
+            current.version += 1
+            changed.append(current)
+            events.append(self.event(current, now, {"step": "updated", "changes": changes}))
+        ServiceRequest.objects.bulk_update(
+            changed,
+            [*COMPARED, "department_id", "district_id", "updated_at", "acknowledged_at", "version"],
+            batch_size=500,
+        )
+        insert_rows(CaseEvent, events)
+        self.run.updated += len(changed)
+
+    def event(self, case: ServiceRequest, at: dt.datetime, data: dict[str, Any]) -> CaseEvent:
+        if self.rule is None:
+            self.rule = authorize(self.actor, Action.SUBMIT, case)
+        data = {"source": case.source, "source_id": case.source_id, **data}
+        event = build_event(
+            self.actor,
+            self.rule,
+            case,
+            Action.SUBMIT,
+            occurred_at=at,
+            data=data,
+            code="case.imported",
+        )
+        return self.chainer.link(event, case.public_id)
+
+    def fresh_public_ids(self, count: int) -> list[str]:
+        """Return `count` ids used nowhere yet (one query per batch)."""
+        fresh: list[str] = []
+        while len(fresh) < count:
+            candidates = {new_public_id() for _ in range(count - len(fresh))} - self.used_ids
+            taken = set(
+                ServiceRequest.objects.filter(public_id__in=candidates).values_list(
+                    "public_id", flat=True
+                )
+            )
+            fresh.extend(candidates - taken)
+            self.used_ids |= candidates
+        return fresh
+
+    def finish(self) -> None:
+        log.LogHead.objects.filter(pk=self.head.pk).update(
+            sequence=self.chainer.sequence, hash=self.chainer.hash
+        )
+
+
+def log_value(value: Any) -> Any:
+    return log.format_time(value) if isinstance(value, dt.datetime) else value
+
+
+@transaction.atomic
+def import_file(
+    path: Path,
+    mapping: Mapping,
+    jurisdiction: Jurisdiction,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRun:
+    """Import one CSV file (all or nothing); return the run with its counts and problems."""
+    check_header(path, mapping)
+    run = ImportRun.objects.create(
+        jurisdiction=jurisdiction,
+        source=mapping.source,
+        file_name=path.name[:300],
+        file_sha256=file_digest(path),
+    )
+    importer = Importer(run, mapping)
+    problems: Counter[str] = Counter()
+    batch: list[Record] = []
+    quarantine: list[QuarantinedRow] = []
+    for line, row in numbered_rows(path):
+        run.rows_read += 1
+        parsed = parse_row(row, line, mapping)
+        problems.update(parsed.problems + parsed.warnings)
+        if parsed.record is None:
+            quarantine.append(QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row))
+        else:
+            batch.append(parsed.record)
+        if len(batch) >= BATCH:
+            importer.write(batch)
+            batch = []
+            if progress:
+                progress(run.rows_read)
+    importer.write(batch)
+    QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
+    importer.finish()
+    run.quarantined = len(quarantine)
+    run.problems = dict(problems)
+    run.finished_at = timezone.now()
+    run.save()
+    return run

@@ -1,0 +1,139 @@
+"""How a city's CSV export maps onto Commonweal's fields: a small declarative TOML file.
+
+A mapping names the source (`source = "nyc311"`, kept with every imported request so that
+a re-import updates instead of duplicating), the time zone of naive timestamps, and:
+
+    [columns]           # our field = their column; only source_id, created and service are required
+    source_id = "Unique Key"
+    created = "Created Date"
+    closed = "Closed Date"
+    status = "Status"
+    service = "Complaint Type"      # the service code is derived from it (lower-case, hyphens)
+    service_name = "Complaint Type" # optional: the name shown for a service created on import
+    department = "Agency"           # code of the department owning a service created on import
+    department_name = "Agency Name"
+    description = "Descriptor"
+    address = "Incident Address"
+    zipcode = "Incident Zip"
+    lat = "Latitude"
+    long = "Longitude"
+    channel = "Open Data Channel Type"
+
+    [dates]
+    formats = ["%m/%d/%Y %I:%M:%S %p"]   # tried in order (strptime); ISO 8601 is always tried last
+
+    [status]            # their value = "open", or "closed:<outcome>"
+    "Closed" = "closed:resolved"
+    "Open" = "open"
+
+    [channel]           # their value = one of web, phone, app, api, counter, email, other
+    "PHONE" = "phone"
+
+Values are compared after trimming spaces; an empty status or channel value can be mapped
+with the key "". Presets for known layouts live beside this module (`presets/*.toml`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from commonweal.cases.models import Channel, Outcome
+
+PRESETS = Path(__file__).parent / "presets"
+REQUIRED_COLUMNS = ("source_id", "created", "service")
+KNOWN_COLUMNS = (
+    *REQUIRED_COLUMNS, "closed", "status", "service_name", "department", "department_name",
+    "description", "address", "zipcode", "lat", "long", "channel",
+)  # fmt: skip
+
+
+class MappingError(ValueError):
+    """The mapping file itself is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    source: str
+    zone: zoneinfo.ZoneInfo
+    columns: dict[str, str]
+    date_formats: tuple[str, ...]
+    statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> str | None:
+        return self.columns.get(name)
+
+    def parse_time(self, text: str) -> dt.datetime | None:
+        """Return the aware time, or None when `text` matches no format."""
+        text = text.strip()
+        for form in self.date_formats:
+            try:
+                return dt.datetime.strptime(text, form).replace(tzinfo=self.zone)
+            except ValueError:
+                continue
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+
+
+def _statuses(table: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    statuses = {}
+    for raw, meaning in table.items():
+        state, _, outcome = str(meaning).partition(":")
+        if state not in ("open", "closed") or (state == "closed" and outcome not in Outcome.values):
+            raise MappingError(f"[status] {raw!r} = {meaning!r}: use 'open' or 'closed:<outcome>' "
+                               f"with an outcome among {', '.join(Outcome.values)}")  # fmt: skip
+        statuses[raw.strip()] = (state, outcome if state == "closed" else "")
+    return statuses
+
+
+def parse_mapping(document: dict[str, Any]) -> Mapping:
+    """Check a loaded TOML document and return the Mapping it describes."""
+    columns = document.get("columns")
+    if not isinstance(columns, dict):
+        raise MappingError("a [columns] table is required")
+    missing = [name for name in REQUIRED_COLUMNS if not columns.get(name)]
+    unknown = sorted(set(columns) - set(KNOWN_COLUMNS))
+    if missing or unknown:
+        raise MappingError(
+            f"[columns]: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}"
+        )
+    try:
+        zone = zoneinfo.ZoneInfo(str(document.get("time_zone", "UTC")))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise MappingError(f"time_zone: {error}") from error
+    channels = {str(raw).strip(): str(value) for raw, value in document.get("channel", {}).items()}
+    bad = [value for value in channels.values() if value not in Channel.values]
+    if bad:
+        raise MappingError(f"[channel]: unknown channels {bad}; use {', '.join(Channel.values)}")
+    return Mapping(
+        source=str(document.get("source") or "import"),
+        zone=zone,
+        columns={name: str(column) for name, column in columns.items()},
+        date_formats=tuple(document.get("dates", {}).get("formats", [])),
+        statuses=_statuses(document.get("status", {})),
+        channels=channels,
+    )
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise MappingError(f"cannot read {path}: {error}") from error
+    return parse_mapping(document)
+
+
+def preset(name: str) -> Mapping:
+    path = PRESETS / f"{name}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in PRESETS.glob("*.toml")))
+        raise MappingError(f"no preset {name!r}; the presets are: {known}")
+    return load_mapping(path)

@@ -1,0 +1,80 @@
+"""Import a city's 311 CSV export: `commonweal import_requests --preset nyc FILE`."""
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from commonweal.cases.importing import ImportError_, import_file
+from commonweal.cases.importing.mapping import MappingError, load_mapping, preset
+from commonweal.cases.models import QuarantinedRow
+from commonweal.catalog.models import Jurisdiction
+
+
+class Command(BaseCommand):
+    help = (
+        "Import service requests from a CSV export, with a preset (nyc, nyc_api, nyc_legacy) "
+        "or a mapping file. All or nothing; prints a data-quality report."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        how = parser.add_mutually_exclusive_group(required=True)
+        how.add_argument("--preset", help="a known layout (see cases/importing/presets)")
+        how.add_argument("--mapping", type=Path, help="a TOML mapping file")
+        parser.add_argument(
+            "--jurisdiction", help="Open311 jurisdiction_id (default: the only one)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        jurisdiction = self.jurisdiction(options["jurisdiction"])
+        try:
+            mapping = (
+                preset(options["preset"]) if options["preset"] else load_mapping(options["mapping"])
+            )
+        except MappingError as error:
+            raise CommandError(str(error)) from error
+        if not options["file"].is_file():
+            raise CommandError(f"No file {options['file']}.")
+        started = time.perf_counter()
+
+        def progress(rows: int) -> None:
+            rate = rows / (time.perf_counter() - started)
+            sys.stderr.write(f"\r{rows:>10,} rows read, {rate:,.0f} rows/s")
+
+        try:
+            run = import_file(options["file"], mapping, jurisdiction, progress=progress)
+        except ImportError_ as error:
+            raise CommandError(str(error)) from error
+        seconds = time.perf_counter() - started
+        sys.stderr.write("\n")
+        rate = run.rows_read / max(seconds, 1e-9)
+        self.stdout.write(
+            f"{run.rows_read:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s): "
+            f"{run.created:,} created, {run.updated:,} updated, {run.unchanged:,} unchanged, "
+            f"{run.quarantined:,} quarantined for review (import run {run.pk})."
+        )
+        lines: dict[str, list[int]] = {}
+        for line, problems in QuarantinedRow.objects.filter(run=run).values_list(
+            "line", "problems"
+        ):
+            for problem in problems:
+                lines.setdefault(problem, []).append(line)
+        for problem, count in sorted(run.problems.items(), key=lambda item: -item[1]):
+            found = lines.get(problem, [])
+            where = ", ".join(str(line) for line in found[:10]) + ("…" if len(found) > 10 else "")
+            kept = f" — set aside, lines {where}" if found else " — imported, noted"
+            self.stdout.write(f"  {count:>7,}  {problem}{kept}")
+
+    def jurisdiction(self, code: str | None) -> Jurisdiction:
+        jurisdictions = (
+            Jurisdiction.objects.filter(jurisdiction_id=code)
+            if code
+            else Jurisdiction.objects.all()
+        )
+        found = list(jurisdictions[:2])
+        if len(found) != 1:
+            raise CommandError("Name the jurisdiction with --jurisdiction (none or several match).")
+        return found[0]

@@ -1,0 +1,195 @@
+"""Importing real city exports: presets on the real samples, re-import, rollback, mappings."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from commonweal.cases.importing import Importer, import_file
+from commonweal.cases.importing.mapping import MappingError, parse_mapping, preset
+from commonweal.cases.log import find_break
+from commonweal.cases.models import CaseEvent, ImportRun, QuarantinedRow, ServiceRequest, Status
+from commonweal.catalog.models import Jurisdiction, Service
+
+NYC = Path(__file__).resolve().parent / "data" / "nyc"
+
+
+@pytest.fixture
+def nyc(db):
+    return Jurisdiction.objects.create(
+        jurisdiction_id="nyc.gov", name="New York City", time_zone="America/New_York"
+    )
+
+
+@pytest.mark.parametrize(
+    "name, file, rows, created, quarantined, problem",
+    [
+        ("nyc", "nyc_2023-02-28_sample.csv", 4999, 4997, 2, "closed before created"),
+        (
+            "nyc_api",
+            "nyc_2024-04_api_export_snake_case.csv",
+            1000,
+            999,
+            1,
+            "closed without a closing date",
+        ),
+        (
+            "nyc_legacy",
+            "nyc_2018-01_rodent_legacy_53_columns.csv",
+            155,
+            139,
+            16,
+            "closed before created",
+        ),
+        ("nyc", "nyc_2023-03-31_bad_dates.csv", 100, 95, 5, "closed before created"),
+    ],
+)
+def test_each_preset_on_its_real_sample(nyc, name, file, rows, created, quarantined, problem):
+    run = import_file(NYC / file, preset(name), nyc)
+    assert (run.rows_read, run.created, run.quarantined) == (rows, created, quarantined)
+    assert run.problems[problem] == quarantined
+    assert ServiceRequest.objects.filter(source="nyc311").count() == created
+    assert QuarantinedRow.objects.filter(run=run).count() == quarantined
+    assert find_break(nyc)[1] is None
+
+
+def test_imported_history_keeps_the_original_times_in_the_log(nyc):
+    import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
+    case = ServiceRequest.objects.filter(status=Status.CLOSED).first()
+    events = list(CaseEvent.objects.filter(request=case).order_by("sequence"))
+    assert [event.action for event in events] == ["case.imported", "case.imported"]
+    assert events[0].occurred_at == case.requested_at and events[1].occurred_at == case.closed_at
+    assert events[0].data["source_id"] == case.source_id and events[1].data["outcome"] == "resolved"
+    assert case.channel in {"web", "phone", "app", "other"}
+    assert (
+        Service.objects.get(pk=case.service_id).active is False
+    )  # imported services are not offered
+
+
+def test_a_second_import_of_the_same_file_changes_nothing(nyc):
+    import_file(NYC / "nyc_2023-03-31_bad_dates.csv", preset("nyc"), nyc)
+    events = CaseEvent.objects.count()
+    again = import_file(NYC / "nyc_2023-03-31_bad_dates.csv", preset("nyc"), nyc)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 95)
+    assert ServiceRequest.objects.count() == 95 and CaseEvent.objects.count() == events
+
+
+def test_a_changed_row_is_updated_with_an_event(nyc, tmp_path):
+    original = (NYC / "nyc_2023-03-31_bad_dates.csv").read_text(encoding="utf-8")
+    first = tmp_path / "first.csv"
+    first.write_text(original, encoding="utf-8")
+    import_file(first, preset("nyc"), nyc)
+    header, *lines = original.splitlines(keepends=True)
+    closed_line = next(
+        line for line in lines if ",Closed," in line and line.split(",", 1)[0] in imported_ids()
+    )
+    source_id = closed_line.split(",", 1)[0]
+    second = tmp_path / "second.csv"
+    second.write_text(header + closed_line.replace(",Closed,", ",In Progress,"), encoding="utf-8")
+    run = import_file(second, preset("nyc"), nyc)
+    assert run.updated == 1
+    case = ServiceRequest.objects.get(source_id=source_id)
+    assert case.status == Status.ACKNOWLEDGED and case.closed_at is None
+    latest = CaseEvent.objects.filter(request=case).latest("sequence")
+    assert latest.data["step"] == "updated" and latest.data["changes"]["status"] == [
+        "closed",
+        "acknowledged",
+    ]
+    assert find_break(nyc)[1] is None
+
+
+def imported_ids():
+    return set(ServiceRequest.objects.values_list("source_id", flat=True))
+
+
+def test_a_failed_import_leaves_the_database_as_it_was(nyc, monkeypatch):
+    calls = []
+    real_write = Importer.write
+
+    def fail_on_second_batch(self, records):
+        calls.append(len(records))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_write(self, records)
+
+    monkeypatch.setattr(Importer, "write", fail_on_second_batch)
+    with pytest.raises(RuntimeError):
+        import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
+    assert not ServiceRequest.objects.exists() and not CaseEvent.objects.exists()
+    assert not ImportRun.objects.exists() and not Service.objects.exists()
+
+
+def test_a_mapping_for_another_layout(nyc, tmp_path):
+    (tmp_path / "town.csv").write_text(
+        "id,opened,finished,what,state,where_lat,where_lon,how\n"
+        "A1,2025-05-01 08:00,2025-05-02 09:30,Graffiti,done,40.7,-73.9,phone\n"
+        "A2,2025-05-03 10:00,,Pothole,open,,,walk-in\n"
+        "A3,not a date,,Pothole,open,,,web\n"
+        "A4,2025-05-03 10:00,,Pothole,lost,,,web\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "town.toml").write_text(
+        'source = "town"\ntime_zone = "America/New_York"\n'
+        '[columns]\nsource_id = "id"\ncreated = "opened"\nclosed = "finished"\nservice = "what"\n'
+        'status = "state"\nlat = "where_lat"\nlong = "where_lon"\nchannel = "how"\n'
+        '[dates]\nformats = ["%Y-%m-%d %H:%M"]\n'
+        '[status]\ndone = "closed:resolved"\nopen = "open"\n'
+        '[channel]\nphone = "phone"\n"walk-in" = "counter"\nweb = "web"\n',
+        encoding="utf-8",
+    )
+    call_command(
+        "import_requests", str(tmp_path / "town.csv"), "--mapping", str(tmp_path / "town.toml")
+    )
+    cases = {case.source_id: case for case in ServiceRequest.objects.filter(source="town")}
+    assert set(cases) == {"A1", "A2"}
+    assert cases["A1"].status == Status.CLOSED and cases["A2"].channel == "counter"
+    assert cases["A1"].service.service_code == "graffiti"
+    problems = {row.line: row.problems for row in QuarantinedRow.objects.all()}
+    assert problems == {4: ["unparseable created date"], 5: ["unknown status 'lost'"]}
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ({}, "a \\[columns\\] table is required"),
+        ({"columns": {"created": "c", "service": "s"}}, "missing \\['source_id'\\]"),
+        (
+            {"columns": {"source_id": "i", "created": "c", "service": "s", "colour": "x"}},
+            "unknown \\['colour'\\]",
+        ),
+        (
+            {
+                "columns": {"source_id": "i", "created": "c", "service": "s"},
+                "time_zone": "Mars/Base",
+            },
+            "time_zone",
+        ),
+        (
+            {
+                "columns": {"source_id": "i", "created": "c", "service": "s"},
+                "status": {"x": "closed:vanished"},
+            },
+            "outcome",
+        ),
+        (
+            {
+                "columns": {"source_id": "i", "created": "c", "service": "s"},
+                "channel": {"x": "pigeon"},
+            },
+            "unknown channels",
+        ),
+    ],
+)
+def test_a_wrong_mapping_is_explained(document, message):
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(document)
+
+
+def test_the_command_refuses_a_file_without_the_mapped_columns(nyc, tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="has no column"):
+        call_command("import_requests", str(wrong), "--preset", "nyc")
+    with pytest.raises(CommandError, match="no preset 'atlantis'"):
+        call_command("import_requests", str(wrong), "--preset", "atlantis")
+    assert not ImportRun.objects.exists()
