@@ -11,7 +11,8 @@ from commonweal.cases.log import find_break
 from commonweal.cases.models import CaseEvent, ImportRun, QuarantinedRow, ServiceRequest, Status
 from commonweal.catalog.models import Jurisdiction, Service
 
-NYC = Path(__file__).resolve().parent / "data" / "nyc"
+DATA = Path(__file__).resolve().parent / "data"
+NYC = DATA / "nyc"
 
 
 @pytest.fixture
@@ -51,6 +52,30 @@ def test_each_preset_on_its_real_sample(nyc, name, file, rows, created, quaranti
     assert ServiceRequest.objects.filter(source="nyc311").count() == created
     assert QuarantinedRow.objects.filter(run=run).count() == quarantined
     assert find_break(nyc)[1] is None
+
+
+@pytest.mark.parametrize(
+    "name, file, source, rows, created, quarantined, no_location",
+    [
+        ("boston", "boston/boston_2013_animal.csv", "boston311", 3095, 3095, 0, 19),
+        ("boston", "boston/boston_2022-01_100.csv", "boston311", 100, 100, 0, 0),
+        ("los_angeles", "los_angeles/la_2017-12_myla311.csv", "myla311", 9999, 9987, 12, 1753),
+    ],
+)
+def test_the_boston_and_los_angeles_presets(
+    nyc, name, file, source, rows, created, quarantined, no_location
+):
+    run = import_file(DATA / file, preset(name), nyc)
+    assert (run.rows_read, run.created, run.quarantined) == (rows, created, quarantined)
+    assert run.problems.get("missing location", 0) == no_location
+    assert ServiceRequest.objects.filter(source=source).count() == created
+
+
+def test_los_angeles_outcomes_and_channels_are_mapped(nyc):
+    import_file(DATA / "los_angeles/la_2017-12_myla311.csv", preset("los_angeles"), nyc)
+    outcomes = set(ServiceRequest.objects.closed().values_list("outcome", flat=True))
+    assert outcomes == {"resolved", "withdrawn", "referred"}
+    assert ServiceRequest.objects.filter(channel="counter").count() == 1  # the one walk-in
 
 
 def test_imported_history_keeps_the_original_times_in_the_log(nyc):
