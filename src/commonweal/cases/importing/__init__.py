@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,8 +208,8 @@ def check_header(path: Path, mapping: Mapping) -> None:
 class Importer:
     """Writes batches of records for one run (see the module docstring)."""
 
-    def __init__(self, run: ImportRun, mapping: Mapping) -> None:
-        self.run, self.mapping = run, mapping
+    def __init__(self, run: ImportRun, source: str) -> None:
+        self.run, self.source = run, source
         self.jurisdiction = run.jurisdiction
         self.departments = {
             d.code: d for d in Department.objects.filter(jurisdiction=self.jurisdiction)
@@ -247,7 +247,7 @@ class Importer:
         existing = {
             case.source_id: case
             for case in ServiceRequest.objects.filter(
-                jurisdiction=self.jurisdiction, source=self.mapping.source,
+                jurisdiction=self.jurisdiction, source=self.source,
                 source_id__in=[record.source_id for record in records],
             )
         }  # fmt: skip
@@ -262,7 +262,7 @@ class Importer:
         service = self.service_for(record)
         return ServiceRequest(
             jurisdiction=self.jurisdiction, service=service, department=service.department,
-            source=self.mapping.source, source_id=record.source_id, description=record.description,
+            source=self.source, source_id=record.source_id, description=record.description,
             lat=record.lat, long=record.long, address=record.address, zipcode=record.zipcode,
             channel=record.channel, status=record.status, outcome=record.outcome,
             requested_at=record.requested_at, updated_at=record.closed_at or record.requested_at,
@@ -370,28 +370,21 @@ def log_value(value: Any) -> Any:
     return log.format_time(value) if isinstance(value, dt.datetime) else value
 
 
-@transaction.atomic
-def import_file(
-    path: Path,
-    mapping: Mapping,
-    jurisdiction: Jurisdiction,
+def import_rows(
+    run: ImportRun,
+    source: str,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    parse: Callable[[dict[str, Any], int], Parsed],
     progress: Callable[[int], None] | None = None,
 ) -> ImportRun:
-    """Import one CSV file (all or nothing); return the run with its counts and problems."""
-    check_header(path, mapping)
-    run = ImportRun.objects.create(
-        jurisdiction=jurisdiction,
-        source=mapping.source,
-        file_name=path.name[:300],
-        file_sha256=file_digest(path),
-    )
-    importer = Importer(run, mapping)
+    """Parse and write numbered rows for `run` (inside the caller's transaction)."""
+    importer = Importer(run, source)
     problems: Counter[str] = Counter()
     batch: list[Record] = []
     quarantine: list[QuarantinedRow] = []
-    for line, row in numbered_rows(path):
+    for line, row in rows:
         run.rows_read += 1
-        parsed = parse_row(row, line, mapping)
+        parsed = parse(row, line)
         problems.update(parsed.problems + parsed.warnings)
         if parsed.record is None:
             quarantine.append(QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row))
@@ -410,3 +403,27 @@ def import_file(
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+@transaction.atomic
+def import_file(
+    path: Path,
+    mapping: Mapping,
+    jurisdiction: Jurisdiction,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRun:
+    """Import one CSV file (all or nothing); return the run with its counts and problems."""
+    check_header(path, mapping)
+    run = ImportRun.objects.create(
+        jurisdiction=jurisdiction,
+        source=mapping.source,
+        file_name=path.name[:300],
+        file_sha256=file_digest(path),
+    )
+    return import_rows(
+        run,
+        mapping.source,
+        numbered_rows(path),
+        lambda row, line: parse_row(row, line, mapping),
+        progress,
+    )

@@ -1,0 +1,136 @@
+"""Pulling history from another Open311 GeoReport v2 server (`commonweal import_open311`).
+
+Requests are read from `requests.json` in 90-day windows (the spec's limit), paging with
+`page`/`page_size` where the server supports it, and written like any import: matched on
+the remote `service_request_id`, quarantined when a date is missing or unreadable,
+`case.imported` events at the original times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from commonweal.cases.importing import Parsed, Record, import_rows, slug
+from commonweal.cases.models import Channel, ImportRun, Outcome, Status
+from commonweal.catalog.models import Jurisdiction
+
+WINDOW = dt.timedelta(days=90)
+TIMEOUT = 30
+
+
+class RemoteError(Exception):
+    """The remote server could not be read; nothing was written."""
+
+
+def fetch_json(url: str) -> Any:
+    request = urllib.request.Request(url, headers={"User-Agent": "Commonweal import_open311"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return json.load(response)
+    except (OSError, ValueError) as error:
+        raise RemoteError(f"{url}: {error}") from error
+
+
+def remote_requests(
+    base_url: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    page_size: int,
+    jurisdiction_id: str | None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (position, request) for every request made between `since` and `until`."""
+    if not base_url.startswith(("http://", "https://")):
+        raise RemoteError("the base URL must start with http:// or https://")
+    base = base_url.rstrip("/") + "/"
+    position, start = 0, since
+    while start < until:
+        end = min(start + WINDOW, until)
+        for page in range(1, 10_000):
+            params = {"start_date": start.isoformat(), "end_date": end.isoformat(),
+                      "page": page, "page_size": page_size}  # fmt: skip
+            if jurisdiction_id:
+                params["jurisdiction_id"] = jurisdiction_id
+            items = fetch_json(f"{base}requests.json?{urllib.parse.urlencode(params)}")
+            if not isinstance(items, list):
+                raise RemoteError(f"{base}requests.json did not answer with a list")
+            for item in items:
+                position += 1
+                yield position, item
+            if len(items) < page_size:
+                break
+        start = end
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def parse_remote(item: dict[str, Any], position: int) -> Parsed:
+    """Turn one Open311 request into a Record (or say what is wrong with it)."""
+    parsed = Parsed(record=None)
+    source_id = str(item.get("service_request_id") or "")
+    created = _time(item.get("requested_datetime"))
+    closed = item.get("status") == "closed"
+    closed_at = _time(item.get("updated_datetime")) if closed else None
+    if not source_id:
+        parsed.problems.append("missing source id")
+    if created is None:
+        parsed.problems.append("missing or unreadable requested_datetime (a zone is required)")
+    if closed and closed_at is None:
+        parsed.problems.append("closed without a readable updated_datetime")
+    if created and closed_at and closed_at < created:
+        parsed.problems.append("closed before created")
+    if not item.get("service_code"):
+        parsed.problems.append("missing service")
+    lat, long = item.get("lat"), item.get("long")
+    if not isinstance(lat, int | float) or not isinstance(long, int | float):
+        parsed.warnings.append("missing location")
+        lat = long = None
+    if parsed.problems or created is None:
+        return parsed
+    agency = str(item.get("agency_responsible") or "Imported")
+    parsed.record = Record(
+        line=position, source_id=source_id[:100], service_code=slug(str(item["service_code"])),
+        service_name=str(item.get("service_name") or item["service_code"])[:200],
+        department_code=slug(agency, 40), department_name=agency[:200],
+        requested_at=created, closed_at=closed_at,
+        status=Status.CLOSED if closed else Status.ACKNOWLEDGED,
+        outcome=Outcome.RESOLVED if closed else "",
+        description=str(item.get("description") or "")[:4000],
+        address=str(item.get("address") or "")[:300],
+        zipcode=str(item.get("zipcode") or "")[:20], lat=float(lat) if lat is not None else None,
+        long=float(long) if long is not None else None, channel=Channel.API,
+    )  # fmt: skip
+    return parsed
+
+
+@transaction.atomic
+def import_open311(
+    base_url: str,
+    jurisdiction: Jurisdiction,
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    page_size: int = 1000,
+    remote_jurisdiction: str | None = None,
+) -> ImportRun:
+    """Import every request the remote server lists between `since` and `until` (now)."""
+    source = ("open311:" + urllib.parse.urlsplit(base_url).netloc)[:40]
+    run = ImportRun.objects.create(
+        jurisdiction=jurisdiction, source=source, file_name=base_url[:300], file_sha256=""
+    )
+    rows = remote_requests(base_url, since, until or timezone.now(), page_size, remote_jurisdiction)
+    return import_rows(run, source, rows, parse_remote)
