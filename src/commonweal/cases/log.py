@@ -72,25 +72,21 @@ def event_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
 
 
+#: CaseEvent attribute names that enter the hash as they are
+HASHED_ATTRIBUTES = (
+    "sequence", "action", "occurred_at", "actor_kind", "actor_user_id", "actor_label", "role",
+    "rule_code", "reason", "public_text", "internal_text", "data",
+)  # fmt: skip
+
+
 def _row_of(
-    event: CaseEvent, jurisdiction_code: str, request_public_id: str | None
+    values: dict[str, Any], jurisdiction_code: str, request_public_id: str | None
 ) -> dict[str, Any]:
-    return {
-        "jurisdiction__jurisdiction_id": jurisdiction_code,
-        "sequence": event.sequence,
-        "request__public_id": request_public_id,
-        "action": event.action,
-        "occurred_at": event.occurred_at,
-        "actor_kind": event.actor_kind,
-        "actor_user_id": event.actor_user_id,
-        "actor_label": event.actor_label,
-        "role": event.role,
-        "rule_code": event.rule_code,
-        "reason": event.reason,
-        "public_text": event.public_text,
-        "internal_text": event.internal_text,
-        "data": event.data,
-    }
+    """The canonical-JSON input of an event given by its attribute values."""
+    row = {name: values[name] for name in HASHED_ATTRIBUTES}
+    row["jurisdiction__jurisdiction_id"] = jurisdiction_code
+    row["request__public_id"] = request_public_id
+    return row
 
 
 class Chainer:
@@ -103,14 +99,19 @@ class Chainer:
 
     def link(self, event: CaseEvent, request_public_id: str | None) -> CaseEvent:
         """Give `event` the next sequence number, the previous hash and its own hash."""
-        self.sequence += 1
-        event.sequence = self.sequence
-        event.prev_hash = self.hash
-        event.hash = event_hash(
-            self.hash, _row_of(event, self.jurisdiction_code, request_public_id)
-        )
-        self.hash = event.hash
+        self.link_values(event.__dict__, request_public_id)
         return event
+
+    def link_values(self, values: dict[str, Any], request_public_id: str | None) -> dict[str, Any]:
+        """The same for an event given as a dict of its attributes (the bulk writers' form)."""
+        self.sequence += 1
+        values["sequence"] = self.sequence
+        values["prev_hash"] = self.hash
+        values["hash"] = event_hash(
+            self.hash, _row_of(values, self.jurisdiction_code, request_public_id)
+        )
+        self.hash = values["hash"]
+        return values
 
 
 def locked_head(jurisdiction: Jurisdiction) -> LogHead:

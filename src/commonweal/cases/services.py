@@ -132,18 +132,39 @@ def build_event(
     return CaseEvent(
         jurisdiction=case.jurisdiction,
         request=case,
-        action=code or EVENT_CODES[action],
-        occurred_at=occurred_at,
-        actor_kind=actor.kind,
-        actor_user_id=actor.user_id,
-        actor_label=actor.label,
-        role=rule.role,
-        rule_code=rule.code,
-        reason=reason,
-        public_text=public_text,
-        internal_text=internal_text,
-        data=data,
-    )
+        **event_fields(
+            actor, rule, code or EVENT_CODES[action], occurred_at, data,
+            reason=reason, public_text=public_text, internal_text=internal_text,
+        ),
+    )  # fmt: skip
+
+
+def event_fields(
+    actor: Actor,
+    rule: DelegatedAuthority,
+    code: str,
+    occurred_at: dt.datetime,
+    data: dict[str, Any],
+    *,
+    reason: str = "",
+    public_text: str = "",
+    internal_text: str = "",
+) -> dict[str, Any]:
+    """The attributes of an event besides its jurisdiction and request (shared with the
+    bulk writers, which pass ids instead of objects)."""
+    return {
+        "action": code,
+        "occurred_at": occurred_at,
+        "actor_kind": actor.kind,
+        "actor_user_id": actor.user_id,
+        "actor_label": actor.label,
+        "role": rule.role,
+        "rule_code": rule.code,
+        "reason": reason,
+        "public_text": public_text,
+        "internal_text": internal_text,
+        "data": data,
+    }
 
 
 def standard_for(service: Service, priority: str, at: dt.datetime) -> ServiceStandard | None:

@@ -47,15 +47,38 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> i
     vendor = connection.vendor
     prepare = [(field.attname, _preparer(field, vendor)) for field in fields]
     rows = ([convert(getattr(obj, name)) for name, convert in prepare] for obj in objects)
+    _write(model, fields, rows)
+    return len(objects)
+
+
+def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows given as dicts of attribute names (missing ones take the field default).
+
+    The fast path for millions of rows: no model instance is built. Include the primary key
+    in every row (see `allocate_ids`) or in none.
+    """
+    if not rows:
+        return 0
+    fields = _columns(model)
+    pk = model._meta.pk
+    if pk is not None and pk.attname not in rows[0]:
+        fields = [field for field in fields if field is not pk]
+    vendor = connection.vendor
+    plan = [(field.attname, field.get_default(), _preparer(field, vendor)) for field in fields]
+    values = ([convert(row.get(name, default)) for name, default, convert in plan] for row in rows)
+    _write(model, fields, values)
+    return len(rows)
+
+
+def _write(model: type[models.Model], fields: list[Any], rows: Iterable[list[Any]]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    if vendor == "postgresql":
+    if connection.vendor == "postgresql":
         _copy(table, names, rows)
     else:
         marks = ", ".join(["%s"] * len(fields))
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))  # noqa: S608
-    return len(objects)
 
 
 def _copy(table: str, names: str, rows: Iterable[list[Any]]) -> None:
@@ -64,3 +87,25 @@ def _copy(table: str, names: str, rows: Iterable[list[Any]]) -> None:
         with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve `count` primary keys for rows to be written with `insert_rows`.
+
+    PostgreSQL hands them out from the table's sequence (safe with concurrent writers);
+    SQLite has one writer at a time, and the caller's transaction holds the write lock
+    (transactions begin IMMEDIATE), so the next ids after the current maximum are free.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        start = int(cursor.fetchone()[0]) + 1
+    return list(range(start, start + count))

@@ -44,16 +44,18 @@ from commonweal.cases.models import (
     ServiceRequest,
     Status,
 )
-from commonweal.cases.services import build_event
+from commonweal.cases.services import event_fields
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import Department, Jurisdiction, Service
-from commonweal.core.bulk import insert_rows
+from commonweal.core.bulk import allocate_ids, insert_dicts
 
 BATCH = 2000
 MAX_DESCRIPTION = 4000
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
             "zipcode", "lat", "long", "channel", "service_id")  # fmt: skip
+#: the fields a changed row rewrites
+UPDATED = (*COMPARED, "department_id", "district_id", "updated_at", "acknowledged_at")
 
 
 @dataclass
@@ -251,100 +253,95 @@ class Importer:
                 source_id__in=[record.source_id for record in records],
             )
         }  # fmt: skip
-        cases = [self.case_from(record) for record in records]
-        self.place(cases)
-        new = [case for case in cases if case.source_id not in existing]
-        changed = [(existing[case.source_id], case) for case in cases if case.source_id in existing]
-        self.create(new)
-        self.update(changed)
+        rows = [self.values_of(record) for record in records]
+        self.place(rows)
+        self.create([row for row in rows if row["source_id"] not in existing])
+        self.update(
+            [(existing[row["source_id"]], row) for row in rows if row["source_id"] in existing]
+        )
 
-    def case_from(self, record: Record) -> ServiceRequest:
+    def values_of(self, record: Record) -> dict[str, Any]:
+        """The request's attribute values (the bulk path builds no model instance)."""
         service = self.service_for(record)
-        return ServiceRequest(
-            jurisdiction=self.jurisdiction, service=service, department=service.department,
-            source=self.source, source_id=record.source_id, description=record.description,
-            lat=record.lat, long=record.long, address=record.address, zipcode=record.zipcode,
-            channel=record.channel, status=record.status, outcome=record.outcome,
-            requested_at=record.requested_at, updated_at=record.closed_at or record.requested_at,
-            closed_at=record.closed_at,
-            acknowledged_at=None if record.status == Status.NEW else record.requested_at,
-        )  # fmt: skip
+        return {
+            "jurisdiction_id": self.jurisdiction.pk, "service_id": service.pk,
+            "department_id": service.department_id, "district_id": None,
+            "source": self.source, "source_id": record.source_id,
+            "description": record.description, "lat": record.lat, "long": record.long,
+            "address": record.address, "zipcode": record.zipcode, "channel": record.channel,
+            "status": record.status, "outcome": record.outcome,
+            "requested_at": record.requested_at, "closed_at": record.closed_at,
+            "updated_at": record.closed_at or record.requested_at,
+            "acknowledged_at": None if record.status == Status.NEW else record.requested_at,
+        }  # fmt: skip
 
-    def place(self, cases: list[ServiceRequest]) -> None:
-        located = [case for case in cases if case.lat is not None and case.long is not None]
+    def place(self, rows: list[dict[str, Any]]) -> None:
+        located = [row for row in rows if row["lat"] is not None and row["long"] is not None]
         if not located or not self.index.district_ids:
             return
         import numpy as np
 
         found = self.index.locate_many(
-            np.array([case.lat for case in located]), np.array([case.long for case in located])
+            np.array([row["lat"] for row in located]), np.array([row["long"] for row in located])
         )
-        for case, district_id in zip(located, found, strict=True):
-            case.district_id = district_id
+        for row, district_id in zip(located, found, strict=True):
+            row["district_id"] = district_id
 
-    def create(self, cases: list[ServiceRequest]) -> None:
-        if not cases:
+    def create(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
             return
-        for case, public_id in zip(cases, self.fresh_public_ids(len(cases)), strict=True):
-            case.public_id = public_id
-        ServiceRequest.objects.bulk_create(cases, batch_size=500)
+        ids = allocate_ids(ServiceRequest, len(rows))
+        for row, pk, public_id in zip(rows, ids, self.fresh_public_ids(len(rows)), strict=True):
+            row["id"], row["public_id"] = pk, public_id
+        insert_dicts(ServiceRequest, rows)
         events = []
-        for case in sorted(cases, key=lambda case: case.requested_at):
-            events.append(
-                self.event(case, case.requested_at, {"step": "created", "status": case.status})
-            )
-            if case.closed_at:
-                events.append(
-                    self.event(case, case.closed_at, {"step": "closed", "outcome": case.outcome})
-                )
-        insert_rows(CaseEvent, events)
-        self.run.created += len(cases)
+        for row in sorted(rows, key=lambda row: row["requested_at"]):
+            step = {"step": "created", "status": row["status"]}
+            events.append(self.event(row, row["requested_at"], step))
+            if row["closed_at"]:
+                step = {"step": "closed", "outcome": row["outcome"]}
+                events.append(self.event(row, row["closed_at"], step))
+        insert_dicts(CaseEvent, events)
+        self.run.created += len(rows)
 
-    def update(self, pairs: list[tuple[ServiceRequest, ServiceRequest]]) -> None:
+    def update(self, pairs: list[tuple[ServiceRequest, dict[str, Any]]]) -> None:
         now = timezone.now()
         changed, events = [], []
         for current, fresh in pairs:
             changes = {
-                name: [log_value(getattr(current, name)), log_value(getattr(fresh, name))]
+                name: [log_value(getattr(current, name)), log_value(fresh[name])]
                 for name in COMPARED
-                if getattr(current, name) != getattr(fresh, name)
+                if getattr(current, name) != fresh[name]
             }
             if not changes:
                 self.run.unchanged += 1
                 continue
-            for name in (
-                *COMPARED,
-                "department_id",
-                "district_id",
-                "updated_at",
-                "acknowledged_at",
-            ):
-                setattr(current, name, getattr(fresh, name))
+            for name in UPDATED:
+                setattr(current, name, fresh[name])
             current.version += 1
             changed.append(current)
-            events.append(self.event(current, now, {"step": "updated", "changes": changes}))
-        ServiceRequest.objects.bulk_update(
-            changed,
-            [*COMPARED, "department_id", "district_id", "updated_at", "acknowledged_at", "version"],
-            batch_size=500,
-        )
-        insert_rows(CaseEvent, events)
+            values = {"id": current.pk, "public_id": current.public_id, "source": current.source,
+                      "source_id": current.source_id}  # fmt: skip
+            events.append(self.event(values, now, {"step": "updated", "changes": changes}))
+        ServiceRequest.objects.bulk_update(changed, [*UPDATED, "version"], batch_size=500)
+        insert_dicts(CaseEvent, events)
         self.run.updated += len(changed)
 
-    def event(self, case: ServiceRequest, at: dt.datetime, data: dict[str, Any]) -> CaseEvent:
+    def event(
+        self, request: dict[str, Any], at: dt.datetime, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A chained `case.imported` event for the request, as attribute values."""
         if self.rule is None:
-            self.rule = authorize(self.actor, Action.SUBMIT, case)
-        data = {"source": case.source, "source_id": case.source_id, **data}
-        event = build_event(
-            self.actor,
-            self.rule,
-            case,
-            Action.SUBMIT,
-            occurred_at=at,
-            data=data,
-            code="case.imported",
-        )
-        return self.chainer.link(event, case.public_id)
+            self.rule = authorize(
+                self.actor, Action.SUBMIT, ServiceRequest(jurisdiction=self.jurisdiction)
+            )
+        data = {"source": request["source"], "source_id": request["source_id"], **data}
+        values = {
+            "jurisdiction_id": self.jurisdiction.pk,
+            "request_id": request["id"],
+            **event_fields(self.actor, self.rule, "case.imported", at, data),
+        }
+        return self.chainer.link_values(values, request["public_id"])
 
     def fresh_public_ids(self, count: int) -> list[str]:
         """Return `count` ids used nowhere yet (one query per batch)."""

@@ -191,3 +191,16 @@ def test_a_configured_geocoder_places_an_address(city, settings):
 def test_without_a_geocoder_an_address_stays_text(city):
     case = submit(city, lat=None, long=None, address="1 Main St")
     assert case.lat is None and case.district is None
+
+
+def test_public_ids_use_only_the_unambiguous_alphabet_evenly():
+    from collections import Counter
+
+    from commonweal.cases.ids import ALPHABET, LENGTH, new_public_id
+
+    ids = [new_public_id() for _ in range(3000)]
+    assert all(len(i) == LENGTH and set(i) <= set(ALPHABET) for i in ids)
+    counts = Counter("".join(ids))
+    expected = 3000 * LENGTH / len(ALPHABET)
+    assert set(counts) == set(ALPHABET)
+    assert all(0.8 * expected < count < 1.2 * expected for count in counts.values())
