@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CW := $(BIN)/commonweal
 
-.PHONY: install demo test check lint format bench bench-open311 clean
+.PHONY: install demo test check lint format bench bench-import bench-open311 clean
 
 install: $(VENV)/.installed node_modules/.installed
 	@$(CW) collectstatic --noinput --verbosity 0
@@ -51,6 +51,11 @@ test: check lint
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/run.py --postgres
+
+# Importer speed on the NYC layout beside a raw CSV load, on SQLite and PostgreSQL.
+bench-import: install
+	$(BIN)/python bench/import_nyc.py
+	$(BIN)/python bench/import_nyc.py --postgres
 
 # Open311 under load on PostgreSQL; generates a million-request city first if the database
 # is empty (about 15 minutes). DATABASE_URL chooses the database.

@@ -1,0 +1,106 @@
+"""Importer speed on the NYC layout, beside the floor of loading the same CSV raw.
+
+    python bench/import_nyc.py [--rows 100000] [--postgres]
+
+The real NYC sample is repeated with fresh ids up to --rows; Commonweal imports it with the
+`nyc` preset (parse, quarantine, services, requests, two chained events per closed row);
+the baseline copies the same file's raw text columns into a staging table with no parsing
+at all (psycopg COPY on PostgreSQL, executemany on SQLite) — what any importer must at
+least pay. The issue's target is 50,000 rows/s into PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SAMPLE = (
+    Path(__file__).resolve().parent.parent
+    / "src/commonweal/cases/tests/data/nyc/nyc_2023-02-28_sample.csv"
+)
+
+
+def make_file(rows: int, target: Path) -> None:
+    with SAMPLE.open(newline="", encoding="utf-8") as handle:
+        header, *body = list(csv.reader(handle))
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        written, copy = 0, 0
+        while written < rows:
+            for row in body[: rows - written]:
+                writer.writerow([f"{row[0]}{copy:04d}", *row[1:]])
+                written += 1
+            copy += 1
+
+
+def raw_load(path: Path) -> float:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic(), path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        columns = ", ".join(f'"c{index}" text' for index in range(len(header)))
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE raw_import ({columns})")
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy("COPY raw_import FROM STDIN") as copy:
+                    for row in reader:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(header))
+                cursor.executemany(f"INSERT INTO raw_import VALUES ({marks})", list(reader))
+            cursor.execute("DROP TABLE raw_import")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--postgres", action="store_true")
+    options = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import setup_django
+
+    with tempfile.TemporaryDirectory(prefix="commonweal-import-") as workdir:
+        cleanup = setup_django(options.postgres, workdir)
+        try:
+            from commonweal.cases.importing import import_file
+            from commonweal.cases.importing.mapping import preset
+            from commonweal.catalog.models import Jurisdiction
+
+            path = Path(workdir) / "nyc.csv"
+            make_file(options.rows, path)
+            nyc = Jurisdiction.objects.create(
+                jurisdiction_id="nyc.gov", name="New York City", time_zone="America/New_York"
+            )
+            started = time.perf_counter()
+            run = import_file(path, preset("nyc"), nyc)
+            ours = time.perf_counter() - started
+            base = raw_load(path)
+            from django.db import connection
+
+            print(
+                f"database: {connection.vendor}; {run.rows_read:,} rows, {run.created:,} created, {run.quarantined:,} quarantined"
+            )
+            print(
+                f"import_requests --preset nyc : {run.rows_read / ours:>9,.0f} rows/s ({ours:.1f} s)"
+            )
+            print(
+                f"raw CSV load (the floor)     : {run.rows_read / base:>9,.0f} rows/s ({base:.1f} s)"
+            )
+            print(f"ratio                        : {base / ours:.2f}x of the floor")
+        finally:
+            cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
