@@ -42,6 +42,33 @@ class CaseEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+@admin.register(models.Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    """Proposals are made and decided through `cases.proposals`; here they are only read."""
+
+    list_display = ["pk", "request", "action", "status", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["status", "action"]
+
+
+@admin.register(models.ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "source",
+        "file_name",
+        "started_at",
+        "rows_read",
+        "created",
+        "updated",
+        "quarantined",
+    ]
+
+
+@admin.register(models.QuarantinedRow)
+class QuarantinedRowAdmin(ReadOnlyAdmin):
+    list_display = ["run", "line", "problems"]
+    list_filter = ["run"]
+
+
 @admin.register(models.DelegatedAuthority)
 class DelegatedAuthorityAdmin(admin.ModelAdmin):
     list_display = ["code", "role", "action", "scope", "max_extension_days", "active"]

@@ -66,6 +66,16 @@ DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
             (Action.EXTEND_DUE, {"max_extension_days": days}),
         ]
     ],
+    (Role.AGENT, Action.PROPOSE, OWN, {}, "Ask a supervisor for what is beyond their limits."),
+    (Role.FIELD_WORKER, Action.PROPOSE, SELF, {}, "Ask a supervisor about their own jobs."),
+    (Role.SUPERVISOR, Action.DECIDE_PROPOSAL, OWN, {}, "Decide proposals in their department."),
+    (
+        Role.DEPARTMENT_HEAD,
+        Action.DECIDE_PROPOSAL,
+        OWN,
+        {},
+        "Decide proposals in their department.",
+    ),
     (Role.SUPERVISOR, Action.SUBMIT, ANY, {}, "Take a request for any service."),
     (Role.DEPARTMENT_HEAD, Action.SUBMIT, ANY, {}, "Take a request for any service."),
 ]

@@ -333,6 +333,8 @@ class Action(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", _("Mark as duplicate")
     CLOSE = "close", _("Close")
     REOPEN = "reopen", _("Reopen")
+    PROPOSE = "propose", _("Propose an act beyond one's own authority")
+    DECIDE_PROPOSAL = "decide_proposal", _("Approve or reject a proposal")
 
 
 class Scope(models.TextChoices):
@@ -411,3 +413,38 @@ class QuarantinedRow(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {'; '.join(self.problems)}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Proposal(models.Model):
+    """An act someone asked a person with the authority to take, with their reasons."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="proposals")
+    action = models.CharField(_("proposed act"), max_length=20, choices=Action.choices)
+    params = models.JSONField(_("details"), default=dict)
+    reason = models.TextField(_("reasons"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("proposal")
+        ordering = ["-proposed_at"]
+        indexes = [models.Index(fields=["status", "proposed_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} on {self.request_id} ({self.status})"

@@ -636,6 +636,13 @@ def extend_due(
     )
 
 
+def record_act(
+    actor: Actor, case: ServiceRequest, action: Action, data: dict[str, Any], *, reason: str
+) -> ServiceRequest:
+    """Log an act that changes no field of the request (proposals and their decisions)."""
+    return _change(actor, case, action, lambda current: data, reason=reason)
+
+
 def add_note(actor: Actor, case: ServiceRequest, text: str) -> ServiceRequest:
     """Add an internal note, seen by staff only."""
     _require(text, "text", _("Write the note."))

@@ -25,6 +25,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], Status | None]] = {
     Action.MARK_DUPLICATE: (OPEN_STATUSES, Status.CLOSED),
     Action.CLOSE: (OPEN_STATUSES, Status.CLOSED),
     Action.REOPEN: (frozenset({Status.CLOSED}), Status.ACKNOWLEDGED),
+    Action.PROPOSE: (ANY_STATUS, None),
+    Action.DECIDE_PROPOSAL: (ANY_STATUS, None),
 }
 
 #: the case-log action code written for each act
@@ -43,6 +45,8 @@ EVENT_CODES: dict[Action, str] = {
     Action.MARK_DUPLICATE: "case.merged_as_duplicate",
     Action.CLOSE: "case.closed",
     Action.REOPEN: "case.reopened",
+    Action.PROPOSE: "proposal.submitted",
+    Action.DECIDE_PROPOSAL: "proposal.decided",
 }
 
 

@@ -28,6 +28,8 @@ EXPECTED = {
     Action.ADD_NOTE: [N, A, S, P, H, C],
     Action.PUBLISH_UPDATE: [N, A, S, P, H, C],
     Action.COMMENT: [N, A, S, P, H, C],
+    Action.PROPOSE: [N, A, S, P, H, C],
+    Action.DECIDE_PROPOSAL: [N, A, S, P, H, C],
     Action.MARK_DUPLICATE: [C, C, C, C, C, None],
     Action.CLOSE: [C, C, C, C, C, None],
     Action.REOPEN: [None, None, None, None, None, A],
