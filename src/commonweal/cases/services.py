@@ -53,6 +53,7 @@ from commonweal.catalog.calendar import WorkingCalendar
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.geocoding import geocoder
 from commonweal.catalog.models import Department, Jurisdiction, Priority, Service, ServiceStandard
+from commonweal.catalog.routing import route
 
 #: fields whose before/after values every event records
 TRACKED_FIELDS = (
@@ -395,6 +396,7 @@ def submit(
         updated_at=now,
     )
     with transaction.atomic():
+        case.department, routing_rule = route(service, district_id)
         rule = authorize(actor, Action.SUBMIT, case)
         apply_standard(case)
         if requester is not None and not requester.is_empty():
@@ -407,9 +409,8 @@ def submit(
             )
         case.public_id = _unused_public_id()
         case.save(force_insert=True)
-        log.append(
-            build_event(actor, rule, case, Action.SUBMIT, occurred_at=now, data=created_data(case))
-        )
+        data = {**created_data(case), "routing_rule": routing_rule.pk if routing_rule else None}
+        log.append(build_event(actor, rule, case, Action.SUBMIT, occurred_at=now, data=data))
     return case
 
 

@@ -59,6 +59,12 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [ServiceAttributeInline, ServiceStandardInline]
 
 
+@admin.register(models.RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["service", "district", "department", "active"]
+    list_filter = ["department", "active"]
+
+
 @admin.register(models.ServiceStandard)
 class ServiceStandardAdmin(admin.ModelAdmin):
     list_display = ["service", "priority", "effective_from", "effective_to", "public_wording"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, QuerySet
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -38,6 +38,29 @@ def validate_boundary(value: Any) -> None:
     min_x, min_y, max_x, max_y = geometry.bounds
     if min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90:
         raise ValidationError(_("Boundary coordinates must be longitude, latitude in degrees."))
+
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def within_metres(queryset: QuerySet[Any], lat: float, long: float, radius: float) -> QuerySet[Any]:
+    """Keep rows whose `lat`/`long` lie within `radius` metres of the point.
+
+    A bounding box first (so an index on the coordinates can serve), then the
+    equirectangular distance — exact enough at city scale, and plain SQL on any database.
+    """
+    dlat = radius / METRES_PER_DEGREE
+    scale = max(math.cos(math.radians(lat)), 0.01)
+    north_south = (F("lat") - lat) * METRES_PER_DEGREE
+    east_west = (F("long") - long) * (METRES_PER_DEGREE * scale)
+    return (
+        queryset.filter(
+            lat__range=(lat - dlat, lat + dlat),
+            long__range=(long - dlat / scale, long + dlat / scale),
+        )
+        .alias(distance2=north_south * north_south + east_west * east_west)
+        .filter(distance2__lte=radius * radius)
+    )
 
 
 def is_valid_lat_long(lat: float, long: float) -> bool:

@@ -204,6 +204,12 @@ class Service(models.Model):
         help_text=_("Locations of sensitive requests are only ever published generalised."),
     )
     active = models.BooleanField(_("active"), default=True)
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicates within (metres)"),
+        default=50,
+        help_text=_("Open requests of this service this close are suggested as duplicates."),
+    )
+    duplicate_window_days = models.PositiveIntegerField(_("duplicates within (days)"), default=14)
 
     objects = ServiceQuerySet.as_manager()
 
@@ -377,3 +383,39 @@ class ServiceStandard(models.Model):
         if self.effective_to:
             others = others.filter(effective_from__lte=self.effective_to)
         return others
+
+
+class RoutingRule(models.Model):
+    """Send a service's requests from one district to another department than the service's
+    own (north and south crews, a contractor for one ward). The most specific active rule
+    wins; without one, the service's department takes the request."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="routing_rules")
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text=_("Empty: every district without a rule of its own."),
+    )  # fmt: skip
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "district"], name="one_routing_rule_per_service_district"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.district.name if self.district_id else _("any district")  # type: ignore[union-attr]
+        return f"{self.service.service_code} in {where} → {self.department.code}"
+
+    def clean(self) -> None:
+        if (
+            self.department_id
+            and self.service_id
+            and self.department.jurisdiction_id != self.service.jurisdiction_id
+        ):
+            raise ValidationError(
+                {"department": _("The department belongs to another jurisdiction.")}
+            )

@@ -46,10 +46,11 @@ def parse_datetime(text: str) -> dt.datetime:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         tz = dt.UTC if zone == "Z" else _offset(zone)
-        return dt.datetime(
+        moment = dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
             int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
         )  # fmt: skip
+        return moment.astimezone(dt.UTC)
     except ValueError as error:
         raise ValueError(f"is not a real date and time ({error})") from error
 
@@ -57,8 +58,8 @@ def parse_datetime(text: str) -> dt.datetime:
 def _offset(zone: str) -> dt.timezone:
     sign = -1 if zone[0] == "-" else 1
     hours, minutes = int(zone[1:3]), int(zone[4:6])
-    if hours > 23 or minutes > 59:
-        raise ValueError("the zone offset is out of range")
+    if hours * 60 + minutes > 14 * 60 or minutes > 59:
+        raise ValueError("the zone offset must lie between -14:00 and +14:00")
     return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from commonweal.cases.models import OPEN_STATUSES, CaseEvent, Outcome, ServiceRequest, Status
+from commonweal.catalog.geo import within_metres
 from commonweal.catalog.models import Jurisdiction, Service, ServiceAttribute
 from commonweal.open311.params import RequestQuery
 
-METRES_PER_DEGREE = 111_320.0
 #: the public columns of a request, as the names the representations read
 PUBLIC_COLUMNS = (
     "pk", "public_id", "status", "outcome", "channel", "description", "lat", "long", "address",
@@ -81,7 +80,7 @@ def filter_requests(
         west, south, east, north = query.bbox
         requests = requests.filter(long__range=(west, east), lat__range=(south, north))
     if query.near:
-        requests = _near(requests, *query.near)
+        requests = within_metres(requests, *query.near)
     return requests.order_by("-requested_at", "-id")
 
 
@@ -93,24 +92,6 @@ def _in_time(requests: QuerySet[ServiceRequest], query: RequestQuery) -> QuerySe
         "updated_at__lt": query.updated_before,
     }
     return requests.filter(**{lookup: value for lookup, value in bounds.items() if value})
-
-
-def _near(
-    requests: QuerySet[ServiceRequest], lat: float, long: float, radius: float
-) -> QuerySet[ServiceRequest]:
-    """Keep requests within `radius` metres (equirectangular distance: exact enough for a city)."""
-    dlat = radius / METRES_PER_DEGREE
-    scale = max(math.cos(math.radians(lat)), 0.01)
-    dlong = dlat / scale
-    north_south = (F("lat") - lat) * METRES_PER_DEGREE
-    east_west = (F("long") - long) * (METRES_PER_DEGREE * scale)
-    return (
-        requests.filter(
-            lat__range=(lat - dlat, lat + dlat), long__range=(long - dlong, long + dlong)
-        )
-        .alias(distance2=north_south * north_south + east_west * east_west)
-        .filter(distance2__lte=radius * radius)
-    )
 
 
 def page_of_queryset(
