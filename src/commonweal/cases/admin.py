@@ -1,15 +1,17 @@
 """Admin pages: the authority matrix and staff departments are editable; requests and the
 case log are read-only here, because every change to a request goes through `cases.services`."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models as db_models
 from django.http import HttpRequest
 
 from commonweal.cases import models
+from commonweal.cases.matrix import record_matrix_change, rule_snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -74,6 +76,22 @@ class DelegatedAuthorityAdmin(admin.ModelAdmin):
     list_display = ["code", "role", "action", "scope", "max_extension_days", "active"]
     list_filter = ["role", "action", "scope", "active"]
     filter_horizontal = ["departments", "services"]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Log the rule as it stands once its departments and services are saved too."""
+        super().save_related(request, form, formsets, change)
+        user = cast(AbstractBaseUser, request.user)  # the admin only serves signed-in staff
+        record_matrix_change(user, "authority.rule_saved", rule_snapshot(form.instance))
+
+    def delete_model(self, request: HttpRequest, obj: models.DelegatedAuthority) -> None:
+        snapshot = rule_snapshot(obj)
+        super().delete_model(request, obj)
+        user = cast(AbstractBaseUser, request.user)
+        record_matrix_change(user, "authority.rule_deleted", snapshot)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for rule in queryset:
+            self.delete_model(request, rule)
 
 
 class StaffProfileInline(admin.StackedInline):

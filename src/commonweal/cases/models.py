@@ -17,6 +17,7 @@ from commonweal.catalog.models import (
     Priority,
     Service,
     ServiceStandard,
+    code_validator,
 )
 
 
@@ -347,7 +348,9 @@ class DelegatedAuthority(models.Model):
     """One line of the delegated-authority matrix: a role may take an action, on requests
     in a scope, within limits. A rule with no departments or services listed covers all."""
 
-    code = models.SlugField(_("rule code"), max_length=100, unique=True)
+    code = models.CharField(
+        _("rule code"), max_length=100, unique=True, validators=[code_validator]
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.ANY)

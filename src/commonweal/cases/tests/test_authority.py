@@ -95,3 +95,9 @@ def test_a_user_without_a_role_is_told_so(city, pothole_request):
 
     with pytest.raises(AuthorityError, match="no role may not acknowledge"):
         services.acknowledge(Actor.for_user(UserFactory(username="nobody")), pothole_request)
+
+
+def test_every_default_rule_passes_the_models_own_validation(db):
+    """An administrator must be able to open and save any default rule in the admin."""
+    for rule in DelegatedAuthority.objects.all():
+        rule.full_clean()
