@@ -229,7 +229,7 @@ def build_services(
             department=departments[spec.department],
             service_code=spec.code,
             service_name=spec.name,
-            description=f"Report a {spec.name.lower()} to the City of Riverton.",
+            description=f"{spec.name}: tell the City of Riverton where and what.",
             keywords=spec.keywords,
             group=spec.group,
             sensitive=spec.sensitive,
