@@ -407,7 +407,7 @@ def submit(
                 device_id=requester.device_id,
                 account=requester.account,
             )
-        case.public_id = _unused_public_id()
+        case.public_id = unused_public_ids(1)[0]
         case.save(force_insert=True)
         data = {**created_data(case), "routing_rule": routing_rule.pk if routing_rule else None}
         log.append(build_event(actor, rule, case, Action.SUBMIT, occurred_at=now, data=data))
@@ -458,11 +458,16 @@ def created_data(case: ServiceRequest) -> dict[str, Any]:
     }
 
 
-def _unused_public_id() -> str:
-    while True:
-        candidate = new_public_id()
-        if not ServiceRequest.objects.filter(public_id=candidate).exists():
-            return candidate
+def unused_public_ids(count: int) -> list[str]:
+    """Return `count` distinct public ids that no request has yet (one query per round)."""
+    fresh: set[str] = set()
+    while len(fresh) < count:
+        candidates = {new_public_id() for _ in range(count - len(fresh))} - fresh
+        taken = ServiceRequest.objects.filter(public_id__in=candidates).values_list(
+            "public_id", flat=True
+        )
+        fresh |= candidates - set(taken)
+    return list(fresh)
 
 
 # ----------------------------------------------------------------------------- case work

@@ -63,10 +63,6 @@ def within_metres(queryset: QuerySet[Any], lat: float, long: float, radius: floa
     )
 
 
-def is_valid_lat_long(lat: float, long: float) -> bool:
-    return math.isfinite(lat) and math.isfinite(long) and -90 <= lat <= 90 and -180 <= long <= 180
-
-
 @dataclass(frozen=True)
 class DistrictIndex:
     """A spatial index of one jurisdiction's districts of one kind."""

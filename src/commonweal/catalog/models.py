@@ -1,6 +1,8 @@
 """The catalogue: who serves (jurisdictions, departments), where (districts), what
 (services with typed attributes) and the published promise (service standards)."""
 
+from __future__ import annotations
+
 import datetime as dt
 import zoneinfo
 from typing import Any
@@ -47,6 +49,23 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent — danger to people")
 
 
+class JurisdictionQuerySet(models.QuerySet["Jurisdiction"]):
+    def named_or_only(self, jurisdiction_id: str | None) -> Jurisdiction:
+        """Return the jurisdiction with this id, or the only one when no id is given.
+
+        Raise Jurisdiction.DoesNotExist for an unknown id or an empty installation, and
+        Jurisdiction.MultipleObjectsReturned when no id is given but several exist.
+        """
+        if jurisdiction_id:
+            return self.get(jurisdiction_id=jurisdiction_id)
+        found = list(self.order_by("pk")[:2])
+        if not found:
+            raise self.model.DoesNotExist("No jurisdiction is configured.")
+        if len(found) > 1:
+            raise self.model.MultipleObjectsReturned("Several jurisdictions: name one.")
+        return found[0]
+
+
 class Jurisdiction(models.Model):
     """A public body that takes requests: Open311's `jurisdiction_id`, its clock and calendar."""
 
@@ -69,6 +88,8 @@ class Jurisdiction(models.Model):
         default="council",
         help_text=_("Requests are placed in the district of this kind that contains them."),
     )
+
+    objects = JurisdictionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("jurisdiction")
@@ -177,7 +198,7 @@ class ServiceType(models.TextChoices):
 
 
 class ServiceQuerySet(models.QuerySet["Service"]):
-    def active(self) -> "ServiceQuerySet":
+    def active(self) -> ServiceQuerySet:
         return self.filter(active=True)
 
 
@@ -310,7 +331,7 @@ class TimeUnit(models.TextChoices):
 
 
 class ServiceStandardQuerySet(models.QuerySet["ServiceStandard"]):
-    def in_force_on(self, day: dt.date) -> "ServiceStandardQuerySet":
+    def in_force_on(self, day: dt.date) -> ServiceStandardQuerySet:
         return self.filter(effective_from__lte=day).filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=day)
         )

@@ -33,35 +33,22 @@ def _preparer(field: models.Field[Any, Any], vendor: str) -> Callable[[Any], Any
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> int:
-    """Insert the objects (primary keys included when set) and return how many were written.
-
-    Objects without a primary key get one from the database but it is not read back:
-    use this where ids are assigned up front or not needed afterwards.
-    """
-    if not objects:
-        return 0
-    fields = _columns(model)
-    pk = model._meta.pk
-    if pk is not None and any(getattr(obj, pk.attname) is None for obj in objects):
-        fields = [field for field in fields if field is not pk]
-    vendor = connection.vendor
-    prepare = [(field.attname, _preparer(field, vendor)) for field in fields]
-    rows = ([convert(getattr(obj, name)) for name, convert in prepare] for obj in objects)
-    _write(model, fields, rows)
-    return len(objects)
+    """Insert model instances (primary keys included when set); see `insert_dicts`."""
+    return insert_dicts(model, [obj.__dict__ for obj in objects])
 
 
 def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows given as dicts of attribute names (missing ones take the field default).
 
-    The fast path for millions of rows: no model instance is built. Include the primary key
-    in every row (see `allocate_ids`) or in none.
+    The fast path for millions of rows: no model instance is built. Give the primary key in
+    every row (see `allocate_ids`) or in none; without it the database assigns keys that are
+    not read back.
     """
     if not rows:
         return 0
     fields = _columns(model)
     pk = model._meta.pk
-    if pk is not None and pk.attname not in rows[0]:
+    if pk is not None and rows[0].get(pk.attname) is None:
         fields = [field for field in fields if field is not pk]
     vendor = connection.vendor
     plan = [(field.attname, field.get_default(), _preparer(field, vendor)) for field in fields]

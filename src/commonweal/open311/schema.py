@@ -10,11 +10,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.IntegerField()
-    description = serializers.CharField()
-
-
 class EndpointSerializer(serializers.Serializer):
     specification = serializers.CharField()
     url = serializers.CharField()

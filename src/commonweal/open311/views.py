@@ -47,6 +47,8 @@ from commonweal.open311.renderers import Open311JSONRenderer, Open311XMLRenderer
 
 logger = logging.getLogger(__name__)
 STARTED = timezone.now().replace(microsecond=0)
+#: the most updates one servicerequestupdates answer holds (the extension has no paging)
+MAX_UPDATES = 5000
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
@@ -120,17 +122,13 @@ class Open311View(APIView):
         code = value_of(request.query_params, "jurisdiction_id") or value_of(
             request.data if request.method == "POST" else {}, "jurisdiction_id"
         )
-        if code:
-            found = Jurisdiction.objects.filter(jurisdiction_id=code).first()
-            if found is None:
-                raise not_found(f"jurisdiction_id {code} is not served here")
-            return found
-        jurisdictions = list(Jurisdiction.objects.all()[:2])
-        if not jurisdictions:
-            raise not_found("No jurisdiction is configured on this server.")
-        if len(jurisdictions) > 1:
-            raise bad_request("jurisdiction_id is required: this server serves several.")
-        return jurisdictions[0]
+        try:
+            return Jurisdiction.objects.named_or_only(code)
+        except Jurisdiction.DoesNotExist as error:
+            where = f"jurisdiction_id {code} is not served here" if code else str(error)
+            raise not_found(where) from error
+        except Jurisdiction.MultipleObjectsReturned as error:
+            raise bad_request("jurisdiction_id is required: this server serves several.") from error
 
     def api_key(self, request: Request) -> ApiKey:
         raw = value_of(request.query_params, "api_key") or value_of(request.data, "api_key")
@@ -450,7 +448,12 @@ class UpdatesView(Open311View):
     def get(self, request: Request, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
         start, end = parse_update_window(request.query_params)
-        events = updates_in(jurisdiction, start, end)
+        events = list(updates_in(jurisdiction, start, end))
+        if len(events) > MAX_UPDATES:
+            raise bad_request(
+                f"More than {MAX_UPDATES:,} updates between start_date and end_date; "
+                "ask for a shorter window."
+            )
         zone = jurisdiction.zone
         items = [
             representations.update_item(event, event.request.public_id, zone)
@@ -474,7 +477,8 @@ class UpdatesView(Open311View):
 def updates_in(
     jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime
 ) -> QuerySet[CaseEvent]:
-    """The case-log events that are updates a client should see, oldest first (at most 5,000)."""
+    """The case-log events that are updates a client should see, oldest first (one more
+    than MAX_UPDATES at most, so that a window that holds too many can be refused)."""
     return (
         CaseEvent.objects.filter(
             jurisdiction=jurisdiction,
@@ -485,7 +489,7 @@ def updates_in(
         .exclude(public_text="", action__in=representations.QUIET_ACTIONS)
         .select_related("request")
         .only("id", "action", "occurred_at", "public_text", "data", "request__public_id")
-        .order_by("sequence")[:5000]
+        .order_by("sequence")[: MAX_UPDATES + 1]
     )
 
 

@@ -20,7 +20,6 @@ import csv
 import datetime as dt
 import hashlib
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,10 +28,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from commonweal.cases import log
 from commonweal.cases.authority import Actor, authorize
-from commonweal.cases.ids import new_public_id
 from commonweal.cases.importing.mapping import Mapping
 from commonweal.cases.models import (
     Action,
@@ -44,7 +43,7 @@ from commonweal.cases.models import (
     ServiceRequest,
     Status,
 )
-from commonweal.cases.services import event_fields
+from commonweal.cases.services import event_fields, unused_public_ids
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import Department, Jurisdiction, Service
 from commonweal.core.bulk import allocate_ids, insert_dicts
@@ -88,7 +87,8 @@ class Parsed:
 
 
 def slug(text: str, limit: int = 64) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or "unknown"
+    """A code from a name ("Noise - Residential" → "noise-residential"), never empty."""
+    return slugify(text)[:limit].strip("-") or "unknown"
 
 
 def _coordinate(text: str, low: float, high: float) -> float | None:
@@ -225,7 +225,6 @@ class Importer:
         head = log.locked_head(self.jurisdiction)
         self.head = head
         self.chainer = log.Chainer(self.jurisdiction, head.sequence, head.hash)
-        self.used_ids: set[str] = set()
 
     def service_for(self, record: Record) -> Service:
         service = self.services.get(record.service_code)
@@ -291,7 +290,7 @@ class Importer:
         if not rows:
             return
         ids = allocate_ids(ServiceRequest, len(rows))
-        for row, pk, public_id in zip(rows, ids, self.fresh_public_ids(len(rows)), strict=True):
+        for row, pk, public_id in zip(rows, ids, unused_public_ids(len(rows)), strict=True):
             row["id"], row["public_id"] = pk, public_id
         insert_dicts(ServiceRequest, rows)
         events = []
@@ -342,20 +341,6 @@ class Importer:
             **event_fields(self.actor, self.rule, "case.imported", at, data),
         }
         return self.chainer.link_values(values, request["public_id"])
-
-    def fresh_public_ids(self, count: int) -> list[str]:
-        """Return `count` ids used nowhere yet (one query per batch)."""
-        fresh: list[str] = []
-        while len(fresh) < count:
-            candidates = {new_public_id() for _ in range(count - len(fresh))} - self.used_ids
-            taken = set(
-                ServiceRequest.objects.filter(public_id__in=candidates).values_list(
-                    "public_id", flat=True
-                )
-            )
-            fresh.extend(candidates - taken)
-            self.used_ids |= candidates
-        return fresh
 
     def finish(self) -> None:
         log.LogHead.objects.filter(pk=self.head.pk).update(

@@ -89,3 +89,16 @@ def test_every_catalogue_object_has_a_readable_name(city):
     assert str(city.pothole) == "Pothole (pothole)"
     assert "resolve in 5 working days" in str(city.pothole.standards.get(priority="normal"))
     assert str(city.west) == "District W (Council district W)"
+
+
+def test_the_jurisdiction_is_named_or_the_only_one(db):
+    with pytest.raises(Jurisdiction.DoesNotExist):
+        Jurisdiction.objects.named_or_only(None)
+    first = JurisdictionFactory()
+    assert Jurisdiction.objects.named_or_only(None) == first
+    assert Jurisdiction.objects.named_or_only("testville.example") == first
+    JurisdictionFactory(jurisdiction_id="other.example")
+    with pytest.raises(Jurisdiction.MultipleObjectsReturned):
+        Jurisdiction.objects.named_or_only(None)
+    with pytest.raises(Jurisdiction.DoesNotExist):
+        Jurisdiction.objects.named_or_only("atlantis")

@@ -74,3 +74,14 @@ def test_posting_an_update_needs_a_key_a_request_and_text(client, history, api_k
         == 404
     )
     assert client.post(url, {**fields, "api_key": api_key, "description": ""}).status_code == 400
+
+
+def test_a_window_with_too_many_updates_is_refused_not_cut_short(
+    client, history, settings, monkeypatch
+):
+    from commonweal.open311 import views
+
+    monkeypatch.setattr(views, "MAX_UPDATES", 2)
+    response = client.get(f"{BASE}/servicerequestupdates.json")
+    assert response.status_code == 400
+    assert "shorter window" in response.json()[0]["description"]

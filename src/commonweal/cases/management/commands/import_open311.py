@@ -27,20 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--jurisdiction", help="our jurisdiction_id (default: the only one)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        found = (
-            Jurisdiction.objects.filter(jurisdiction_id=options["jurisdiction"])
-            if options["jurisdiction"]
-            else Jurisdiction.objects.all()
-        )
-        jurisdictions = list(found[:2])
-        if len(jurisdictions) != 1:
-            raise CommandError("Name the jurisdiction with --jurisdiction (none or several match).")
+        try:
+            jurisdiction = Jurisdiction.objects.named_or_only(options["jurisdiction"])
+        except (Jurisdiction.DoesNotExist, Jurisdiction.MultipleObjectsReturned) as error:
+            raise CommandError(f"{error} Use --jurisdiction with a known id.") from error
         since = timezone.now() - dt.timedelta(days=90)
         if options["since"]:
             since = dt.datetime.combine(options["since"], dt.time(0), tzinfo=dt.UTC)
         try:
             run = import_open311(
-                options["base_url"], jurisdictions[0], since,
+                options["base_url"], jurisdiction, since,
                 page_size=options["page_size"], remote_jurisdiction=options["remote_jurisdiction"],
             )  # fmt: skip
         except RemoteError as error:

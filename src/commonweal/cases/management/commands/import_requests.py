@@ -69,12 +69,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {count:>7,}  {problem}{kept}")
 
     def jurisdiction(self, code: str | None) -> Jurisdiction:
-        jurisdictions = (
-            Jurisdiction.objects.filter(jurisdiction_id=code)
-            if code
-            else Jurisdiction.objects.all()
-        )
-        found = list(jurisdictions[:2])
-        if len(found) != 1:
-            raise CommandError("Name the jurisdiction with --jurisdiction (none or several match).")
-        return found[0]
+        try:
+            return Jurisdiction.objects.named_or_only(code)
+        except (Jurisdiction.DoesNotExist, Jurisdiction.MultipleObjectsReturned) as error:
+            raise CommandError(f"{error} Use --jurisdiction with a known id.") from error
