@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "commonweal.cases",
     "commonweal.demo",
     "commonweal.open311",
+    "commonweal.notifications",
+    "commonweal.console",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +185,16 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["commonweal.open311.schema.one_format_per_path"],
     "SERVERS": [{"url": "/open311/v2", "description": "This server"}],
 }
+# Where residents and staff reach this site; emails link to it.
+COMMONWEAL_SITE_URL = os.environ.get("COMMONWEAL_SITE_URL", "http://127.0.0.1:8000")
+
+# Background work: tasks are queued in the database and run by `commonweal worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:queue"
+LOGOUT_REDIRECT_URL = "console:login"
+
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(
     "COMMONWEAL_GEOCODER", "commonweal.catalog.geocoding.NoGeocoder"
@@ -198,5 +212,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # one line per task run every few seconds drowns what matters
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("console/", include("commonweal.console.urls")),
     path("open311/", open311_views.guide, name="open311-guide"),
     path("open311/v2/", include("commonweal.open311.urls")),
     # Photos residents attached (cleaned, unguessable names); nothing else in MEDIA_ROOT.

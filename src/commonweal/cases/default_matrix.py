@@ -76,6 +76,11 @@ DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
         {},
         "Decide proposals in their department.",
     ),
+    *[
+        (role, Action.VIEW_CONTACT, OWN, {}, "Call or write back to residents of their department.")
+        for role in (Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT_HEAD)
+    ],
+    (Role.FIELD_WORKER, Action.VIEW_CONTACT, SELF, {}, "Reach the resident about their own job."),
     (Role.SUPERVISOR, Action.SUBMIT, ANY, {}, "Take a request for any service."),
     (Role.DEPARTMENT_HEAD, Action.SUBMIT, ANY, {}, "Take a request for any service."),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.forms import ModelForm
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,3 +54,21 @@ def record_matrix_change(
                 data={"rule": snapshot},
             )
             log.append(event)
+
+
+def save_rule(
+    user: AbstractBaseUser, form: ModelForm[DelegatedAuthority], reason: str = ""
+) -> DelegatedAuthority:
+    """Save a matrix line from a valid form (with its departments and services) and log it."""
+    with transaction.atomic():
+        rule = form.save()
+        record_matrix_change(user, "authority.rule_saved", rule_snapshot(rule), reason)
+    return rule
+
+
+def delete_rule(user: AbstractBaseUser, rule: DelegatedAuthority, reason: str = "") -> None:
+    """Delete a matrix line and log it as it stood (events keep the code of the rule used)."""
+    with transaction.atomic():
+        snapshot = rule_snapshot(rule)
+        rule.delete()
+        record_matrix_change(user, "authority.rule_deleted", snapshot, reason)

@@ -102,6 +102,13 @@ class Requester(models.Model):
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Emails put this language first; the other follows."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -121,6 +128,22 @@ class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
 
     def overdue(self, now: dt.datetime | None = None) -> ServiceRequestQuerySet:
         return self.open().filter(resolve_due__lt=now or timezone.now())
+
+    def at_risk(self, now: dt.datetime | None = None) -> ServiceRequestQuerySet:
+        """Open requests past their first escalation point but not yet overdue."""
+        now = now or timezone.now()
+        return self.open().filter(escalation_level__gte=1, resolve_due__gte=now)
+
+    def escalation_due(self, now: dt.datetime) -> ServiceRequestQuerySet:
+        """Open requests whose next escalation point has passed, or was never computed."""
+        return (
+            self.open()
+            .filter(resolve_due__isnull=False)
+            .filter(
+                models.Q(next_escalation_at__lte=now)
+                | models.Q(next_escalation_at__isnull=True, escalation_level=0)
+            )
+        )
 
 
 class ServiceRequest(models.Model):
@@ -178,6 +201,17 @@ class ServiceRequest(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text=_("Raised by every change; a stale form is refused, not merged.")
     )
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"),
+        default=0,
+        help_text=_("0 none, 1 assignee warned, 2 supervisor, 3 department head."),
+    )
+    next_escalation_at = models.DateTimeField(
+        _("next escalation at"),
+        null=True,
+        blank=True,
+        help_text=_("When the worker next looks at this request; empty when nothing is due."),
+    )
     source = models.CharField(
         _("imported from"), max_length=40, blank=True, help_text=_("Empty for requests made here.")
     )
@@ -202,6 +236,7 @@ class ServiceRequest(models.Model):
             models.Index(fields=["district", "requested_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["next_escalation_at"]),
         ]
 
     def __str__(self) -> str:
@@ -336,6 +371,8 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Reopen")
     PROPOSE = "propose", _("Propose an act beyond one's own authority")
     DECIDE_PROPOSAL = "decide_proposal", _("Approve or reject a proposal")
+    ESCALATE = "escalate", _("Escalate a request at risk of missing its standard")
+    VIEW_CONTACT = "view_contact", _("See the resident's contact details")
 
 
 class Scope(models.TextChoices):

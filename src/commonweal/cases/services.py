@@ -24,13 +24,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from commonweal.cases import log
 from commonweal.cases.authority import Actor, authorize
 from commonweal.cases.errors import CaseError, ConflictError
 from commonweal.cases.ids import new_public_id
+from commonweal.cases.ladder import reschedule
 from commonweal.cases.models import (
     Action,
     CaseEvent,
@@ -79,6 +80,7 @@ class RequesterDetails:
     phone: str = ""
     device_id: str = ""
     account: User | None = None
+    language: str = ""  # empty: the language the resident is using now
 
     def errors(self) -> Errors:
         errors: Errors = {}
@@ -184,6 +186,7 @@ def apply_standard(case: ServiceRequest, calendar: WorkingCalendar | None = None
     case.standard = standard_for(case.service, case.priority, case.requested_at)
     if case.standard is None:
         case.acknowledge_due = case.resolve_due = None
+        reschedule(case)
         return
     calendar = calendar or WorkingCalendar.for_jurisdiction(case.jurisdiction)
     standard = case.standard
@@ -193,6 +196,7 @@ def apply_standard(case: ServiceRequest, calendar: WorkingCalendar | None = None
     case.resolve_due = calendar.add(
         case.requested_at, standard.resolve_within, standard.resolve_unit
     )
+    reschedule(case)
 
 
 def _require(text: str, field: str, message: str) -> None:
@@ -291,12 +295,14 @@ def reopening(case: ServiceRequest) -> None:
     case.outcome = ""
     case.closed_at = None
     case.duplicate_of = None
+    reschedule(case)
 
 
 def extending(days: int) -> Mutation:
     def mutate(case: ServiceRequest) -> dict[str, Any]:
         assert case.resolve_due is not None
         case.resolve_due = case.resolve_due + dt.timedelta(days=days)
+        reschedule(case)
         return {"days": days}
 
     return mutate
@@ -335,6 +341,16 @@ def _submission_errors(
     if requester is not None:
         errors |= requester.errors()
     return errors
+
+
+def resident_language(chosen: str) -> str:
+    """Return the resident's language: the one they chose, else the one they are using."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    for candidate in (chosen, current):
+        if candidate in codes:
+            return candidate
+    return settings.LANGUAGE_CODE
 
 
 def submit(
@@ -406,6 +422,7 @@ def submit(
                 phone=requester.phone,
                 device_id=requester.device_id,
                 account=requester.account,
+                language=resident_language(requester.language),
             )
         case.public_id = unused_public_ids(1)[0]
         case.save(force_insert=True)

@@ -27,6 +27,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], Status | None]] = {
     Action.REOPEN: (frozenset({Status.CLOSED}), Status.ACKNOWLEDGED),
     Action.PROPOSE: (ANY_STATUS, None),
     Action.DECIDE_PROPOSAL: (ANY_STATUS, None),
+    Action.ESCALATE: (OPEN_STATUSES, None),
+    Action.VIEW_CONTACT: (ANY_STATUS, None),
 }
 
 #: the case-log action code written for each act
@@ -47,6 +49,8 @@ EVENT_CODES: dict[Action, str] = {
     Action.REOPEN: "case.reopened",
     Action.PROPOSE: "proposal.submitted",
     Action.DECIDE_PROPOSAL: "proposal.decided",
+    Action.ESCALATE: "case.escalated",
+    Action.VIEW_CONTACT: "case.contact_viewed",
 }
 
 

@@ -231,6 +231,16 @@ class Service(models.Model):
         help_text=_("Open requests of this service this close are suggested as duplicates."),
     )
     duplicate_window_days = models.PositiveIntegerField(_("duplicates within (days)"), default=14)
+    # The escalation ladder, as shares of the time the standard allows (requested -> due).
+    warn_assignee_at_percent = models.PositiveSmallIntegerField(
+        _("warn the assignee at (% of the standard's time)"), default=80
+    )
+    escalate_supervisor_at_percent = models.PositiveSmallIntegerField(
+        _("escalate to the supervisor at (%)"), default=100
+    )
+    escalate_head_at_percent = models.PositiveSmallIntegerField(
+        _("escalate to the department head at (%)"), default=150
+    )
 
     objects = ServiceQuerySet.as_manager()
 

@@ -33,6 +33,8 @@ EXPECTED = {
     Action.MARK_DUPLICATE: [C, C, C, C, C, None],
     Action.CLOSE: [C, C, C, C, C, None],
     Action.REOPEN: [None, None, None, None, None, A],
+    Action.ESCALATE: [N, A, S, P, H, None],
+    Action.VIEW_CONTACT: [N, A, S, P, H, C],
 }
 
 

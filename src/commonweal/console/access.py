@@ -1,0 +1,74 @@
+"""Who may see what in the console. Every console view starts here.
+
+Staff see the requests of their own department; administrators and auditors see every
+department; someone without a staff role sees nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from commonweal.cases.authority import Actor
+from commonweal.cases.models import Role, ServiceRequest
+from commonweal.catalog.models import Department
+
+View = Callable[..., HttpResponse]
+STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM}
+CITY_WIDE_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR, Role.ANALYST})
+
+
+def staff_actor(request: HttpRequest) -> Actor:
+    """Return the signed-in staff member as an actor (cached on the request)."""
+    actor: Actor | None = getattr(request, "_actor", None)
+    if actor is None:
+        actor = Actor.for_user(request.user)  # type: ignore[arg-type]
+        request._actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+def staff_required(view: View) -> View:
+    """Let in signed-in users holding a staff role; send others to sign in or refuse them."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not staff_actor(request).roles & STAFF_ROLES:
+            raise PermissionDenied(_("Your account has no staff role."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def is_administrator(actor: Actor) -> bool:
+    return Role.ADMINISTRATOR in actor.roles or bool(actor.user and actor.user.is_superuser)
+
+
+def visible_departments(actor: Actor) -> QuerySet[Department]:
+    """Return the departments whose requests this staff member may see."""
+    if actor.roles & CITY_WIDE_ROLES or is_administrator(actor):
+        return Department.objects.all()
+    return Department.objects.filter(pk=actor.department_id)
+
+
+def get_case_for_staff(request: HttpRequest, public_id: str) -> ServiceRequest:
+    """Return the request with this tracking number if this staff member may see it, else 404
+    (a request of another department is as invisible as one that does not exist)."""
+    actor = staff_actor(request)
+    case = (
+        ServiceRequest.objects.select_related(
+            "jurisdiction", "service", "department", "district", "assignee", "standard"
+        )
+        .filter(public_id=public_id, department__in=visible_departments(actor))
+        .first()
+    )
+    if case is None:
+        raise Http404(_("No request %(id)s in your departments.") % {"id": public_id})
+    return case

@@ -1,0 +1,28 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from commonweal.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console:queue"), name="index"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(template_name="console/login.html"),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("queue/", views.queue, name="queue"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("cases/<str:public_id>/", views.case_detail, name="case"),
+    path("cases/<str:public_id>/act/<str:action>/", views.act, name="act"),
+    path("cases/<str:public_id>/propose/<str:action>/", views.propose, name="propose"),
+    path("cases/<str:public_id>/contact/", views.contact, name="contact"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.decide, name="decide"),
+    path("matrix/", views.matrix, name="matrix"),
+    path("matrix/new/", views.matrix_rule, name="rule-new"),
+    path("matrix/<int:pk>/", views.matrix_rule, name="rule"),
+]
