@@ -1,5 +1,7 @@
 """Shared fixtures: the Testville city and its cast (see commonweal.testing)."""
 
+import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -84,3 +86,69 @@ def pothole_request(city):
         lat=40.05,
         long=-75.05,
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("COMMONWEAL_TEST_OUTPUT", "var/test-output")) / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    Missing Chromium skips the browser tests with a loud line at the end of the run, except
+    under CI=true, where it is a failure.
+    """
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (Debian package 'chromium')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous and single-threaded.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request, settings):
+    """A fresh browser page on the live server; `shot(name)` saves a screenshot of it."""
+    # The live server serves static files from the finders, which know unhashed names only.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    tab = context.new_page()
+    folder = SCREENSHOTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shot(name: str) -> Path:
+        path = folder / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    tab.shot = shot
+    yield tab
+    context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the browser half of the suite did not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("Chromium not found" in str(report.longrepr) for report in skipped):
+        terminalreporter.write_line("")
+        terminalreporter.write_line("=" * 72, red=True, bold=True)
+        terminalreporter.write_line(
+            "BROWSER TESTS SKIPPED: Chromium is not installed (apt install chromium).",
+            red=True,
+            bold=True,
+        )
+        terminalreporter.write_line("=" * 72, red=True, bold=True)

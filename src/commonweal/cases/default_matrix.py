@@ -68,6 +68,7 @@ DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
     ],
     (Role.AGENT, Action.PROPOSE, OWN, {}, "Ask a supervisor for what is beyond their limits."),
     (Role.FIELD_WORKER, Action.PROPOSE, SELF, {}, "Ask a supervisor about their own jobs."),
+    (Role.SUPERVISOR, Action.PROPOSE, OWN, {}, "Ask the department head beyond their limits."),
     (Role.SUPERVISOR, Action.DECIDE_PROPOSAL, OWN, {}, "Decide proposals in their department."),
     (
         Role.DEPARTMENT_HEAD,

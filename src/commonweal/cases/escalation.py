@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from commonweal.cases import log
 from commonweal.cases.authority import Actor, authorize
-from commonweal.cases.models import Action, Role, ServiceRequest
 from commonweal.cases.ladder import ASSIGNEE, HEAD, ladder, level_at, point_in_time
+from commonweal.cases.models import Action, Role, ServiceRequest
 from commonweal.cases.services import build_event
 
 WORKER = Actor.system("escalation")
@@ -86,4 +86,3 @@ def run_escalations(now: dt.datetime | None = None, limit: int = 500) -> int:
         before = case.escalation_level
         stepped += escalate_if_due(case, now) > before
     return stepped
-

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.forms import ModelForm
 from django.db import transaction
+from django.forms import ModelForm
 from django.utils import timezone
 
 from commonweal.cases import log

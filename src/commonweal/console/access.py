@@ -6,6 +6,7 @@ department; someone without a staff role sees nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,11 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Role, ServiceRequest
-from commonweal.catalog.models import Department
+from commonweal.catalog.models import Department, Jurisdiction
 
 View = Callable[..., HttpResponse]
 STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM}
@@ -40,11 +42,26 @@ def staff_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not staff_actor(request).roles & STAFF_ROLES:
+        actor = staff_actor(request)
+        if not actor.roles & STAFF_ROLES:
             raise PermissionDenied(_("Your account has no staff role."))
-        return view(request, *args, **kwargs)
+        with timezone.override(local_zone(actor)):
+            return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def local_zone(actor: Actor) -> dt.tzinfo:
+    """Return the time zone staff read times in: their department's city, else the first."""
+    department = (
+        Department.objects.select_related("jurisdiction").filter(pk=actor.department_id).first()
+        if actor.department_id is not None
+        else None
+    )
+    jurisdiction = (
+        department.jurisdiction if department else Jurisdiction.objects.order_by("pk").first()
+    )
+    return jurisdiction.zone if jurisdiction else dt.UTC
 
 
 def is_administrator(actor: Actor) -> bool:
@@ -55,6 +72,8 @@ def visible_departments(actor: Actor) -> QuerySet[Department]:
     """Return the departments whose requests this staff member may see."""
     if actor.roles & CITY_WIDE_ROLES or is_administrator(actor):
         return Department.objects.all()
+    if actor.department_id is None:
+        return Department.objects.none()
     return Department.objects.filter(pk=actor.department_id)
 
 

@@ -106,14 +106,18 @@ def matrix_lines(actor: Actor) -> dict[str, list[DelegatedAuthority]]:
     return lines
 
 
-def _allowing(lines: list[DelegatedAuthority], actor: Actor, action: str, case: ServiceRequest) -> DelegatedAuthority | None:
+def _allowing(
+    lines: list[DelegatedAuthority], actor: Actor, action: str, case: ServiceRequest
+) -> DelegatedAuthority | None:
     try:
         return first_allowing_rule(lines, actor, action, case, {})
     except AuthorityError:
         return None
 
 
-def options_for(actor: Actor, case: ServiceRequest, lines: dict[str, list[DelegatedAuthority]] | None = None) -> Options:
+def options_for(
+    actor: Actor, case: ServiceRequest, lines: dict[str, list[DelegatedAuthority]] | None = None
+) -> Options:
     """Return what `actor` may do to `case` now, and what they may only propose."""
     lines = matrix_lines(actor) if lines is None else lines
     options = Options()

@@ -19,11 +19,13 @@ from commonweal.cases.models import (
 )
 from commonweal.catalog.models import Department, District, Priority, Service
 
-CLOSING_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE]
+CLOSING_OUTCOMES = [
+    (value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE
+]
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"})
 
 
-USWDS_CLASSES = {
+USWDS_CLASSES: dict[type[forms.Widget], str] = {
     forms.Select: "usa-select",
     forms.Textarea: "usa-textarea",
     forms.TextInput: "usa-input",
@@ -62,14 +64,15 @@ def public_text_field(required: bool = False) -> forms.CharField:
 
 
 def reason_field(required: bool = True) -> forms.CharField:
-    return forms.CharField(label=_("Reason (kept in the case log)"), required=required, widget=TEXTAREA)
+    return forms.CharField(
+        label=_("Reason (kept in the case log)"), required=required, widget=TEXTAREA
+    )
 
 
 def department_staff(case: ServiceRequest) -> Any:
-    return (
-        User.objects.filter(is_active=True, staff_profile__department_id=case.department_id)
-        .order_by("username")
-    )
+    return User.objects.filter(
+        is_active=True, staff_profile__department_id=case.department_id
+    ).order_by("username")
 
 
 class AcknowledgeForm(ActForm):
@@ -120,7 +123,9 @@ class NoteForm(ActForm):
 
 
 class UpdateForm(ActForm):
-    text = forms.CharField(label=_("Public update (the resident and the public see it)"), widget=TEXTAREA)
+    text = forms.CharField(
+        label=_("Public update (the resident and the public see it)"), widget=TEXTAREA
+    )
 
 
 class DuplicateForm(ActForm):
@@ -172,11 +177,23 @@ class QueueFilterForm(StyledForm):
     """The queue's filters; an unknown value is an error shown beside the field."""
 
     mine = forms.BooleanField(required=False, label=_("Only requests assigned to me"))
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label=_("Department"))
-    status = forms.ChoiceField(choices=blank([("open", _("Open (any)")), *Status.choices]), required=False, label=_("Status"))
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, label=_("Service"))
-    district = forms.ModelChoiceField(queryset=District.objects.none(), required=False, label=_("District"))
-    priority = forms.ChoiceField(choices=blank(Priority.choices), required=False, label=_("Priority"))
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, label=_("Department")
+    )
+    status = forms.ChoiceField(
+        choices=blank([("open", _("Open (any)")), *Status.choices]),
+        required=False,
+        label=_("Status"),
+    )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, label=_("Service")
+    )
+    district = forms.ModelChoiceField(
+        queryset=District.objects.none(), required=False, label=_("District")
+    )
+    priority = forms.ChoiceField(
+        choices=blank(Priority.choices), required=False, label=_("Priority")
+    )
     channel = forms.ChoiceField(choices=blank(Channel.choices), required=False, label=_("Channel"))
     flag = forms.ChoiceField(choices=FLAG_CHOICES, required=False, label=_("Time"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort"))
@@ -187,14 +204,21 @@ class QueueFilterForm(StyledForm):
         self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             department__in=departments
         ).order_by("service_name")
-        self.fields["district"].queryset = District.objects.filter(  # type: ignore[attr-defined]
-            jurisdiction__departments__in=departments
-        ).distinct().order_by("name")
+        self.fields["district"].queryset = (  # type: ignore[attr-defined]
+            District.objects.filter(jurisdiction__departments__in=departments)
+            .distinct()
+            .order_by("name")
+        )
 
 
 class BulkForm(StyledForm):
-    operation = forms.ChoiceField(choices=[("assign", _("Assign")), ("close", _("Close"))], label=_("Do this to the selected requests"))
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Assign to"))
+    operation = forms.ChoiceField(
+        choices=[("assign", _("Assign")), ("close", _("Close"))],
+        label=_("Do this to the selected requests"),
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Assign to")
+    )
     outcome = forms.ChoiceField(choices=blank(CLOSING_OUTCOMES), required=False, label=_("Outcome"))
     public_text = public_text_field()
 
@@ -241,11 +265,13 @@ class RuleForm(forms.ModelForm[DelegatedAuthority]):
         widget=forms.CheckboxSelectMultiple,
         label=_("Outcomes allowed when closing (none ticked: any)"),
     )
-    change_reason = forms.CharField(label=_("Why this change (kept in the case log)"), widget=TEXTAREA)
+    change_reason = forms.CharField(
+        label=_("Why this change (kept in the case log)"), widget=TEXTAREA
+    )
 
     class Meta:
         model = DelegatedAuthority
-        fields = [  # noqa: RUF012
+        fields = [
             "code",
             "role",
             "action",

@@ -18,7 +18,7 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
 
 
 def district_svg_parts(boundary: dict[str, Any] | None, lat: float, long: float) -> dict[str, Any]:
-    """Return the SVG path of the district and the point's position in a SIZE×SIZE box.
+    """Return the SVG path of the district and the point's position in a SIZE by SIZE box.
 
     Longitude is scaled by cos(latitude) so shapes keep their proportions.
     """

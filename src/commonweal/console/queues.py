@@ -14,32 +14,42 @@ from django.db.models import Count, F, Q, QuerySet
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import OPEN_STATUSES, ServiceRequest
 
-SORTS = {
+SORTS: dict[str, list[Any]] = {
     "due": [F("resolve_due").asc(nulls_last=True), "pk"],
     "-requested": ["-requested_at", "-pk"],
     "requested": ["requested_at", "pk"],
 }
 
 
-def queue(actor: Actor, departments: Any, filters: dict[str, Any], now: dt.datetime) -> QuerySet[ServiceRequest]:
+def queue(
+    actor: Actor, departments: Any, filters: dict[str, Any], now: dt.datetime
+) -> QuerySet[ServiceRequest]:
     """Return the requests matching the queue's filters (without sorting or the time flag)."""
     requests = ServiceRequest.objects.filter(department__in=departments)
     if filters.get("mine"):
         requests = requests.filter(assignee_id=actor.user_id)
     status = filters.get("status") or "open"
-    requests = requests.filter(status__in=OPEN_STATUSES) if status == "open" else requests.filter(status=status)
+    requests = (
+        requests.filter(status__in=OPEN_STATUSES)
+        if status == "open"
+        else requests.filter(status=status)
+    )
     for name in ("department", "service", "district", "priority", "channel"):
         if filters.get(name):
             requests = requests.filter(**{name: filters[name]})
     return requests
 
 
-def flagged(requests: QuerySet[ServiceRequest], flag: str, now: dt.datetime) -> QuerySet[ServiceRequest]:
+def flagged(
+    requests: QuerySet[ServiceRequest], flag: str, now: dt.datetime
+) -> QuerySet[ServiceRequest]:
     """Narrow to requests at risk (warned, not yet due) or overdue."""
     if flag == "overdue":
         return requests.filter(status__in=OPEN_STATUSES, resolve_due__lt=now)
     if flag == "at_risk":
-        return requests.filter(status__in=OPEN_STATUSES, escalation_level__gte=1, resolve_due__gte=now)
+        return requests.filter(
+            status__in=OPEN_STATUSES, escalation_level__gte=1, resolve_due__gte=now
+        )
     return requests
 
 

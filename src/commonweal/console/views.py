@@ -75,7 +75,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkForm(departments=departments),
         "query": _query_without_page(request),
     }
-    template = "console/_queue_results.html" if request.headers.get("HX-Request") else "console/queue.html"
+    template = (
+        "console/_queue_results.html" if request.headers.get("HX-Request") else "console/queue.html"
+    )
     return render(request, template, context)
 
 
@@ -104,11 +106,16 @@ def _render_case(
     actor = staff_actor(request)
     options = options_for(actor, case)
     forms = [
-        (action, Action(action).label, _act_form(action, case, options, bound))
+        (action, Action(action).label, _act_form(action, case, bound, options=options))
         for action in options.allowed
     ]
     proposal_forms = [
-        (action, Action(action).label, _act_form(action, case, None, bound))
+        (
+            action,
+            Action(action).label,
+            _act_form(action, case, propose, prefix=PROPOSAL_PREFIX),
+            _reason_form(action, propose),
+        )
         for action in sorted(options.by_approval)
     ]
     events = CaseEvent.objects.filter(request=case).order_by("sequence")
@@ -120,7 +127,6 @@ def _render_case(
         "options": options,
         "forms": forms,
         "proposal_forms": proposal_forms,
-        "reason_form": ProposalReasonForm(),
         "propose": propose,
         "may_view_contact": may_view_contact(actor, case),
         "contact": contact,
@@ -135,17 +141,33 @@ def _render_case(
     return render(request, "console/case.html", context, status=status)
 
 
+PROPOSAL_PREFIX = "propose-"
+
+
 def _act_form(
-    action: str, case: ServiceRequest, options: Options | None, bound: dict[str, Any] | None
+    action: str,
+    case: ServiceRequest,
+    bound: dict[str, Any] | None,
+    *,
+    options: Options | None = None,
+    prefix: str = "",
 ) -> Any:
     data = bound["data"] if bound and bound["action"] == action else None
-    form = ACTION_FORMS[action](data, case=case, prefix=action)
+    form = ACTION_FORMS[action](data, case=case, prefix=prefix + action)
     if action == Action.CLOSE and options is not None:
         allowed = set(options.outcomes())
         field = form.fields["outcome"]
         field.choices = [(v, label) for v, label in field.choices if v in allowed]  # type: ignore[attr-defined]
     if data is not None:
         form.is_valid()  # show the errors of the form that was sent
+    return form
+
+
+def _reason_form(action: str, propose: dict[str, Any] | None) -> ProposalReasonForm:
+    data = propose["data"] if propose and propose["action"] == action else None
+    form = ProposalReasonForm(data, prefix=f"{PROPOSAL_PREFIX}{action}-why")
+    if data is not None and propose and propose.get("show_reason_errors"):
+        form.is_valid()
     return form
 
 
@@ -184,14 +206,19 @@ def act(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
         PERFORM[action](staff_actor(request), case, form.cleaned_data)
     except AuthorityError as refusal:
         messages.error(request, str(refusal))
-        propose = {"action": action, "data": request.POST} if action in proposals.PERFORMERS else None
+        propose = None
+        if action in proposals.PERFORMERS:  # carry what was typed over to the proposal form
+            typed = {PROPOSAL_PREFIX + key: value for key, value in request.POST.items()}
+            propose = {"action": action, "data": typed}
         return _render_case(request, case, bound=bound, propose=propose, status=403)
     except ConflictError as conflict:
         messages.error(request, str(conflict))  # fresh forms: the sent one is stale
         return _render_case(request, get_case_for_staff(request, public_id), status=409)
     except (CaseError, ValidationError) as problem:
         messages.error(request, _problem_text(problem))
-        return _render_case(request, get_case_for_staff(request, public_id), bound=bound, status=400)
+        return _render_case(
+            request, get_case_for_staff(request, public_id), bound=bound, status=400
+        )
     messages.success(request, _("Done: %(act)s.") % {"act": Action(action).label})
     return redirect("console:case", public_id=public_id)
 
@@ -209,12 +236,12 @@ def propose(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
     case = get_case_for_staff(request, public_id)
     if action not in proposals.PERFORMERS or action not in ACTION_FORMS:
         return _render_case(request, case, status=404)
-    form = ACTION_FORMS[action](request.POST, case=case, prefix=action)
-    reasons = ProposalReasonForm(request.POST)
-    bound = {"action": action, "data": request.POST}
+    form = ACTION_FORMS[action](request.POST, case=case, prefix=PROPOSAL_PREFIX + action)
+    reasons = ProposalReasonForm(request.POST, prefix=f"{PROPOSAL_PREFIX}{action}-why")
     if not (form.is_valid() and reasons.is_valid()):
         messages.error(request, _("Please correct the errors in the form below."))
-        return _render_case(request, case, bound=bound, propose=bound, status=400)
+        sent = {"action": action, "data": request.POST, "show_reason_errors": True}
+        return _render_case(request, case, propose=sent, status=400)
     try:
         proposals.propose(
             staff_actor(request),
@@ -225,7 +252,7 @@ def propose(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
         )
     except (AuthorityError, CaseError, ValidationError) as problem:
         messages.error(request, _problem_text(problem))
-        return _render_case(request, case, bound=bound, status=403)
+        return _render_case(request, case, status=403)
     messages.success(request, _("Your proposal was sent for approval."))
     return redirect("console:case", public_id=public_id)
 
@@ -305,7 +332,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(back)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return HttpResponseRedirect(back)
     done, refused = _apply_bulk(actor, departments, ids, form.cleaned_data)
     if done:

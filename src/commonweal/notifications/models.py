@@ -42,9 +42,7 @@ class Notification(models.Model):
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(
-        max_length=10, choices=SendStatus.choices, default=SendStatus.PENDING
-    )
+    status = models.CharField(max_length=10, choices=SendStatus.choices, default=SendStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=300, blank=True)

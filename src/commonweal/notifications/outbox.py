@@ -31,12 +31,16 @@ FORWARDED_TO_DUPLICATES = {Kind.UPDATE, Kind.CLOSED}
 
 def queue_notifications(batch: int = 2000) -> int:
     """Queue the notifications owed by events past each jurisdiction's cursor; return how many."""
-    return sum(_queue_jurisdiction(pk, batch) for pk in Jurisdiction.objects.values_list("pk", flat=True))
+    return sum(
+        _queue_jurisdiction(pk, batch) for pk in Jurisdiction.objects.values_list("pk", flat=True)
+    )
 
 
 def _queue_jurisdiction(jurisdiction_id: int, batch: int) -> int:
     with transaction.atomic():
-        cursor, _ = Cursor.objects.select_for_update().get_or_create(jurisdiction_id=jurisdiction_id)
+        cursor, _ = Cursor.objects.select_for_update().get_or_create(
+            jurisdiction_id=jurisdiction_id
+        )
         events = list(
             CaseEvent.objects.filter(jurisdiction_id=jurisdiction_id, sequence__gt=cursor.sequence)
             .order_by("sequence")

@@ -204,8 +204,10 @@ ERROR_STATUSES = {
     "400": "Invalid parameters: one error per problem.",
     "403": "A valid api_key is required (POST only).",
     "404": "No such resource, service, request, token or jurisdiction.",
+    "415": "The body is not form-encoded or valid multipart (POST only).",
     "429": "Too many POSTs; see Retry-After.",
 }
+POST_ONLY_STATUSES = {"403", "415"}
 MEDIA_TYPE = {".json": "application/json", ".xml": "text/xml"}
 
 
@@ -221,7 +223,7 @@ def one_format_per_path(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 response["content"] = {media: content[media]} if media in content else content
             for status, text in ERROR_STATUSES.items():
                 if (
-                    status == "403"
+                    status in POST_ONLY_STATUSES
                     and "requestBody" not in operation
                     and "post" not in str(operation.get("operationId"))
                 ):

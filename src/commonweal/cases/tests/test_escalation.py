@@ -1,4 +1,4 @@
-"""The escalation ladder with a frozen clock: assignee at 80 %, supervisor at 100 %, head at 150 %."""
+"""The escalation ladder with a frozen clock: assignee 80 %, supervisor 100 %, head 150 %."""
 
 import datetime as dt
 
@@ -86,9 +86,7 @@ def test_an_extension_steps_the_request_back_down(assigned, city):
 
 
 def test_closed_requests_are_not_escalated(assigned, city):
-    services.close(
-        testing.as_actor(city.sam), assigned, Outcome.RESOLVED, public_text="Filled."
-    )
+    services.close(testing.as_actor(city.sam), assigned, Outcome.RESOLVED, public_text="Filled.")
     assert run_escalations(at_share(assigned, 200)) == 0
 
 

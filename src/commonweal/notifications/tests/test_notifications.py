@@ -99,14 +99,17 @@ def test_a_merged_duplicates_requester_follows_the_parent(city):
     received = {(m.to[0], "Crew on site." in m.body) for m in mail.outbox}
     assert ("second@example.org", True) in received  # the parent's update, forwarded
     assert ("first@example.org", True) in received
-    merged = [m for m in mail.outbox if parent.public_id in m.body and m.to == ["second@example.org"]]
+    merged = [
+        m for m in mail.outbox if parent.public_id in m.body and m.to == ["second@example.org"]
+    ]
     assert merged  # told which request to follow
 
 
 def test_escalations_email_the_staff_named_on_the_event(city, pothole_request):
-    ladder_time = pothole_request.requested_at + (
-        pothole_request.resolve_due - pothole_request.requested_at
-    ) * 0.9
+    ladder_time = (
+        pothole_request.requested_at
+        + (pothole_request.resolve_due - pothole_request.requested_at) * 0.9
+    )
     run_escalations(ladder_time)
     run_worker()
     [message] = mail.outbox
