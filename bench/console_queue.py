@@ -116,7 +116,7 @@ def main() -> int:
                 f"{p(latencies, 0.99):.1f}",
                 len(queries),
                 f"{p(base, 0.5):.1f}",
-                f"{p(latencies, 0.5) / p(base, 0.5):.1f}×",
+                f"{p(latencies, 0.5) / p(base, 0.5):.1f}x",
             )
         )
     url = f"/console/cases/{some_open.public_id}/"
@@ -129,8 +129,8 @@ def main() -> int:
             f"{p(latencies, 0.5):.1f}",
             f"{p(latencies, 0.99):.1f}",
             len(queries),
-            "–",
-            "–",
+            "-",
+            "-",
         )
     )
     print(f"(mean case page {statistics.mean(latencies):.1f} ms)")
