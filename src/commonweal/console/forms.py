@@ -17,6 +17,7 @@ from commonweal.cases.models import (
     ServiceRequest,
     Status,
 )
+from commonweal.catalog.forms import attribute_fields
 from commonweal.catalog.models import Department, District, Priority, Service
 
 CLOSING_OUTCOMES = [
@@ -287,3 +288,49 @@ class RuleForm(forms.ModelForm[DelegatedAuthority]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
+
+
+STAFF_CHANNELS = [
+    (value, label)
+    for value, label in Channel.choices
+    if value in (Channel.PHONE, Channel.COUNTER, Channel.EMAIL, Channel.OTHER)
+]
+
+
+class ServiceChoiceForm(StyledForm):
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.active().order_by(  # type: ignore[attr-defined]
+            "service_name"
+        )
+
+
+class IntakeForm(StyledForm):
+    """A request taken by staff (phone, counter, email) with the service's own questions."""
+
+    channel = forms.ChoiceField(choices=STAFF_CHANNELS, label=_("How the resident reached us"))
+    description = forms.CharField(label=_("Description"), required=False, widget=TEXTAREA)
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    lat = forms.FloatField(label=_("Latitude"), required=False)
+    long = forms.FloatField(label=_("Longitude"), required=False)
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
+    name = forms.CharField(label=_("Resident's name"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Resident's email"), required=False)
+    phone = forms.CharField(label=_("Resident's phone"), required=False, max_length=40)
+    language = forms.ChoiceField(
+        choices=[("en", _("English")), ("es", _("Spanish"))], label=_("Resident's language")
+    )
+
+    def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
+        self.service = service
+        super().__init__(*args, **kwargs)
+        self.fields.update(attribute_fields(service))
+        style(self)
+
+    def attribute_bound_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if name.startswith("attribute_")]
+
+    def base_bound_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if not name.startswith("attribute_")]

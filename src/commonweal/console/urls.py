@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from commonweal.console import views
+from commonweal.console import intake, views
 
 app_name = "console"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("queue/", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
+    path("new/", intake.intake, name="intake"),
     path("cases/<str:public_id>/", views.case_detail, name="case"),
     path("cases/<str:public_id>/act/<str:action>/", views.act, name="act"),
     path("cases/<str:public_id>/propose/<str:action>/", views.propose, name="propose"),

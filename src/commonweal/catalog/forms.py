@@ -1,0 +1,73 @@
+"""Form fields generated from a service definition, for every channel that shows a form
+(the staff console's intake now, the resident portal next).
+
+Each variable attribute becomes one field named `attribute_<code>` with the widget its
+Open311 datatype calls for; information-only attributes become help text. The form checks
+shapes and required marks so people see mistakes beside the field; `cases.services.submit`
+still validates everything again, as it does for the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from commonweal.catalog.models import Datatype, Service, ServiceAttribute
+
+PREFIX = "attribute_"
+
+
+def _field(attribute: ServiceAttribute) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": attribute.description,
+        "required": attribute.required,
+        "help_text": attribute.datatype_description,
+    }
+    choices = [(value.key, value.name) for value in attribute.values.all()]
+    if attribute.datatype == Datatype.NUMBER:
+        return forms.DecimalField(**common)
+    if attribute.datatype == Datatype.DATETIME:
+        widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+        return forms.DateTimeField(widget=widget, **common)
+    if attribute.datatype == Datatype.TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if attribute.datatype == Datatype.SINGLEVALUELIST:
+        blank = [] if attribute.required else [("", "—")]
+        return forms.ChoiceField(choices=blank + choices, **common)
+    if attribute.datatype == Datatype.MULTIVALUELIST:
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
+    return forms.CharField(max_length=500, **common)
+
+
+def attribute_fields(service: Service) -> dict[str, forms.Field]:
+    """Return the form fields for the service's questions, in the service's order."""
+    questions = service.attributes.filter(variable=True).prefetch_related("values")
+    return {PREFIX + a.code: _field(a) for a in questions.order_by("order", "code")}
+
+
+def information(service: Service) -> list[str]:
+    """Return the service's information-only attributes (shown, not asked)."""
+    notes = service.attributes.filter(variable=False).order_by("order", "code")
+    return [note.description for note in notes]
+
+
+def answers(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Return the attribute answers of a cleaned form, in the shape `submit` takes."""
+    result: dict[str, Any] = {}
+    for name, value in cleaned.items():
+        if not name.startswith(PREFIX) or value in (None, "", []):
+            continue
+        result[name.removeprefix(PREFIX)] = (
+            value.isoformat() if hasattr(value, "isoformat") else value
+        )
+    return result
+
+
+def field_for_error(key: str) -> str | None:
+    """Return the form field a domain error key (`attribute[code]`) belongs to."""
+    if key.startswith("attribute[") and key.endswith("]"):
+        return PREFIX + key[len("attribute[") : -1]
+    return None
