@@ -265,6 +265,19 @@ class Service(models.Model):
             raise ValidationError(
                 {"department": _("The department belongs to another jurisdiction.")}
             )
+        ladder = [
+            self.warn_assignee_at_percent,
+            self.escalate_supervisor_at_percent,
+            self.escalate_head_at_percent,
+        ]
+        if not 0 < ladder[0] <= ladder[1] <= ladder[2]:
+            raise ValidationError(
+                {
+                    "escalate_head_at_percent": _(
+                        "The escalation points must rise: assignee, then supervisor, then head."
+                    )
+                }
+            )
 
     @property
     def metadata(self) -> bool:

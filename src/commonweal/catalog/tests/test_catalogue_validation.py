@@ -102,3 +102,12 @@ def test_the_jurisdiction_is_named_or_the_only_one(db):
         Jurisdiction.objects.named_or_only(None)
     with pytest.raises(Jurisdiction.DoesNotExist):
         Jurisdiction.objects.named_or_only("atlantis")
+
+
+def test_the_escalation_ladder_must_rise(city):
+    city.pothole.escalate_supervisor_at_percent = 70  # before the assignee's warning at 80
+    with pytest.raises(ValidationError) as refused:
+        city.pothole.full_clean()
+    assert "escalate_head_at_percent" in refused.value.message_dict
+    city.pothole.escalate_supervisor_at_percent = 100
+    city.pothole.full_clean()

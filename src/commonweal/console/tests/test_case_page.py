@@ -88,3 +88,12 @@ def test_possible_duplicates_are_suggested_with_a_merge_button(signed_in, city, 
     response = page(signed_in(city.ana), second)
     assert [c.public_id for c in response.context["duplicates"]] == [first.public_id]
     assert f"Merge this request into {first.public_id}" in response.content.decode()
+
+
+def test_the_case_page_speaks_spanish(signed_in, city, pothole_request):
+    client = signed_in(city.ana)
+    response = client.get(
+        reverse("console:case", args=[pothole_request.public_id]), HTTP_ACCEPT_LANGUAGE="es"
+    )
+    html = response.content.decode()
+    assert "Lo que puede hacer ahora" in html and "Historial" in html
