@@ -20,6 +20,10 @@ from commonweal.notifications.sending import MAX_ATTEMPTS, send_pending
 
 ADDRESS = "rosa@example.org"
 
+# The worker recycles database connections between tasks, as a long-running process should;
+# that would end a test's wrapping transaction, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 class RefusingBackend(BaseEmailBackend):
     """A mail server that refuses every message, quoting the address as real servers do."""
