@@ -28,10 +28,14 @@ WORKER = Actor.system("escalation")
 
 
 def people_to_tell(case: ServiceRequest, level: int) -> list[User]:
-    """Return who hears of a step: the assignee (or, with none, the supervisors), then the
-    department's supervisors, then its head."""
+    """Return who hears of a step: the assignee (with none, the assigned team's members; with
+    neither, the supervisors), then the department's supervisors, then its head."""
     if level == ASSIGNEE and case.assignee_id is not None:
         return list(User.objects.filter(pk=case.assignee_id, is_active=True))
+    if level == ASSIGNEE and case.team_id is not None:
+        members = User.objects.filter(is_active=True, teams=case.team_id).order_by("pk")
+        if members.exists():
+            return list(members)
     role = Role.DEPARTMENT_HEAD if level == HEAD else Role.SUPERVISOR
     return list(
         User.objects.filter(

@@ -17,6 +17,7 @@ from commonweal.catalog.models import (
     Priority,
     Service,
     ServiceStandard,
+    Team,
     code_validator,
 )
 
@@ -179,6 +180,15 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_("A team the request is assigned to; a member picks it up."),
     )
     standard = models.ForeignKey(
         ServiceStandard, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

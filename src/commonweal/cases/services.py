@@ -53,7 +53,14 @@ from commonweal.cases.validation import (
 from commonweal.catalog.calendar import WorkingCalendar
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.geocoding import geocoder
-from commonweal.catalog.models import Department, Jurisdiction, Priority, Service, ServiceStandard
+from commonweal.catalog.models import (
+    Department,
+    Jurisdiction,
+    Priority,
+    Service,
+    ServiceStandard,
+    Team,
+)
 from commonweal.catalog.routing import route
 
 #: fields whose before/after values every event records
@@ -63,6 +70,7 @@ TRACKED_FIELDS = (
     "priority",
     "department_id",
     "assignee_id",
+    "team_id",
     "acknowledged_at",
     "acknowledge_due",
     "resolve_due",
@@ -534,6 +542,30 @@ def assign(
     )
 
 
+def assign_team(
+    actor: Actor,
+    case: ServiceRequest,
+    team: Team,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ServiceRequest:
+    """Give the request to a team of its department; a member picks it up later."""
+
+    def mutate(current: ServiceRequest) -> dict[str, Any]:
+        if not team.active or team.department_id != current.department_id:
+            message = _("Assign only to an active team of the request's department.")
+            raise ValidationError({"team": [message]})
+        current.team = team
+        current.assignee = None
+        current.acknowledged_at = current.acknowledged_at or current.updated_at
+        return {"team": team.code}
+
+    return _change(
+        actor, case, Action.ASSIGN, mutate, reason=reason, expected_version=expected_version
+    )
+
+
 def start_work(
     actor: Actor,
     case: ServiceRequest,
@@ -588,6 +620,7 @@ def transfer(
             )
         current.department = department
         current.assignee = None
+        current.team = None
         if current.status != Status.NEW:
             current.status = Status.ACKNOWLEDGED
         return {"to_department": department.code}

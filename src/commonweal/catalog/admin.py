@@ -59,6 +59,13 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [ServiceAttributeInline, ServiceStandardInline]
 
 
+@admin.register(models.Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "department", "active"]
+    list_filter = ["department", "active"]
+    filter_horizontal = ["members"]
+
+
 @admin.register(models.RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     list_display = ["service", "district", "department", "active"]

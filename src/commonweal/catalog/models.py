@@ -149,6 +149,29 @@ class Department(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class Team(models.Model):
+    """A crew or desk inside a department; a request can be assigned to it as a whole and a
+    member picks it up (north and south crews, the night desk)."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="teams")
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("members")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        ordering = ["department", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "code"], name="unique_team_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.department.code})"
+
+
 class DistrictKind(models.TextChoices):
     COUNCIL = "council", _("Council district")
     NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")

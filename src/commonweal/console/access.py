@@ -83,7 +83,7 @@ def get_case_for_staff(request: HttpRequest, public_id: str) -> ServiceRequest:
     actor = staff_actor(request)
     case = (
         ServiceRequest.objects.select_related(
-            "jurisdiction", "service", "department", "district", "assignee", "standard"
+            "jurisdiction", "service", "department", "district", "assignee", "team", "standard"
         )
         .filter(public_id=public_id, department__in=visible_departments(actor))
         .first()

@@ -33,8 +33,10 @@ PERFORM: dict[str, Perform] = {
     Action.ACKNOWLEDGE: lambda a, c, d: services.acknowledge(
         a, c, public_text=d["public_text"], expected_version=_version(d)
     ),
-    Action.ASSIGN: lambda a, c, d: services.assign(
-        a, c, d["assignee"], expected_version=_version(d)
+    Action.ASSIGN: lambda a, c, d: (
+        services.assign_team(a, c, d["team"], expected_version=_version(d))
+        if d.get("team")
+        else services.assign(a, c, d["assignee"], expected_version=_version(d))
     ),
     Action.START_WORK: lambda a, c, d: services.start_work(
         a, c, public_text=d["public_text"], expected_version=_version(d)

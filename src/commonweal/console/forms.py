@@ -18,7 +18,7 @@ from commonweal.cases.models import (
     Status,
 )
 from commonweal.catalog.forms import attribute_fields
-from commonweal.catalog.models import Department, District, Priority, Service
+from commonweal.catalog.models import Department, District, Priority, Service, Team
 
 CLOSING_OUTCOMES = [
     (value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE
@@ -81,11 +81,27 @@ class AcknowledgeForm(ActForm):
 
 
 class AssignForm(ActForm):
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
+    """Assign to a person or to a team of the department (exactly one)."""
+
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Assign to a person")
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label=_("or to a team")
+    )
 
     def __init__(self, *args: Any, case: ServiceRequest, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         self.fields["assignee"].queryset = department_staff(case)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            department_id=case.department_id, active=True
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("assignee")) == bool(data.get("team")):
+            raise forms.ValidationError(_("Choose a person or a team, not both."))
+        return data
 
 
 class StartWorkForm(ActForm):
@@ -177,7 +193,9 @@ def blank(choices: Any) -> list[tuple[str, Any]]:
 class QueueFilterForm(StyledForm):
     """The queue's filters; an unknown value is an error shown beside the field."""
 
-    mine = forms.BooleanField(required=False, label=_("Only requests assigned to me"))
+    mine = forms.BooleanField(
+        required=False, label=_("Only mine (assigned to me, or unclaimed in my teams)")
+    )
     department = forms.ModelChoiceField(
         queryset=Department.objects.none(), required=False, label=_("Department")
     )
@@ -192,6 +210,7 @@ class QueueFilterForm(StyledForm):
     district = forms.ModelChoiceField(
         queryset=District.objects.none(), required=False, label=_("District")
     )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
     priority = forms.ChoiceField(
         choices=blank(Priority.choices), required=False, label=_("Priority")
     )
@@ -205,6 +224,9 @@ class QueueFilterForm(StyledForm):
         self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             department__in=departments
         ).order_by("service_name")
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            department__in=departments
+        ).order_by("name")
         self.fields["district"].queryset = (  # type: ignore[attr-defined]
             District.objects.filter(jurisdiction__departments__in=departments)
             .distinct()
@@ -220,6 +242,9 @@ class BulkForm(StyledForm):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label=_("Assign to")
     )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label=_("or to a team")
+    )
     outcome = forms.ChoiceField(choices=blank(CLOSING_OUTCOMES), required=False, label=_("Outcome"))
     public_text = public_text_field()
 
@@ -228,10 +253,13 @@ class BulkForm(StyledForm):
         self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             is_active=True, staff_profile__department__in=departments
         ).order_by("username")
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            department__in=departments, active=True
+        ).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("operation") == "assign" and not data.get("assignee"):
+        if data.get("operation") == "assign" and not (data.get("assignee") or data.get("team")):
             self.add_error("assignee", _("Choose who gets the requests."))
         if data.get("operation") == "close":
             if not data.get("outcome"):

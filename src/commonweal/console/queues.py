@@ -27,14 +27,16 @@ def queue(
     """Return the requests matching the queue's filters (without sorting or the time flag)."""
     requests = ServiceRequest.objects.filter(department__in=departments)
     if filters.get("mine"):
-        requests = requests.filter(assignee_id=actor.user_id)
+        requests = requests.filter(
+            Q(assignee_id=actor.user_id) | Q(assignee__isnull=True, team__members=actor.user_id)
+        )
     status = filters.get("status") or "open"
     requests = (
         requests.filter(status__in=OPEN_STATUSES)
         if status == "open"
         else requests.filter(status=status)
     )
-    for name in ("department", "service", "district", "priority", "channel"):
+    for name in ("department", "service", "district", "team", "priority", "channel"):
         if filters.get(name):
             requests = requests.filter(**{name: filters[name]})
     return requests
@@ -66,6 +68,5 @@ def counts(requests: QuerySet[ServiceRequest], now: dt.datetime) -> dict[str, in
 
 def page_rows(requests: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]:
     """Return the requests sorted, with what each row shows fetched in the same query."""
-    return requests.select_related("service", "district", "assignee", "department").order_by(
-        *SORTS.get(sort or "due", SORTS["due"])
-    )
+    related = ("service", "district", "assignee", "team", "department")
+    return requests.select_related(*related).order_by(*SORTS.get(sort or "due", SORTS["due"]))

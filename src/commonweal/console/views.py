@@ -351,7 +351,9 @@ def _apply_bulk(
     cases = ServiceRequest.objects.filter(public_id__in=ids[:200], department__in=departments)
     for case in cases.select_related("jurisdiction", "service", "department"):
         try:
-            if data["operation"] == "assign":
+            if data["operation"] == "assign" and data.get("team"):
+                services.assign_team(actor, case, data["team"])
+            elif data["operation"] == "assign":
                 services.assign(actor, case, data["assignee"])
             else:
                 services.close(actor, case, data["outcome"], public_text=data["public_text"])

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Role, StaffProfile
-from commonweal.catalog.models import Department
+from commonweal.catalog.models import Department, Team
 
 #: (username suffix, role, how many) in each department
 TEAM = [
@@ -50,6 +50,15 @@ def _actor(user: User, role: Role, department: Department | None) -> Actor:
     )
 
 
+def build_crew_teams(departments: dict[str, Department], cast: Cast) -> None:
+    """Give each department with field workers a "Crew" team of them all."""
+    for department in departments.values():
+        crew = cast.crews.get(department.pk, [])
+        if crew:
+            team = Team.objects.create(department=department, code="crew", name="Crew")
+            team.members.set([actor.user for actor in crew])
+
+
 def build_staff(departments: dict[str, Department]) -> Cast:
     """Create the staff users (one password hash shared by all, hashed once) and their roles."""
     password = secrets.token_urlsafe(9)
@@ -82,6 +91,7 @@ def build_staff(departments: dict[str, Department]) -> Cast:
                 elif role == Role.FIELD_WORKER:
                     cast.crews.setdefault(department.pk, []).append(actor)
     cast.call_centre = cast.agents[departments["311"].pk]
+    build_crew_teams(departments, cast)
     for username, role in OFFICE:
         person(username, role, None)
     return cast

@@ -86,3 +86,15 @@ def test_merging_from_the_suggestion_closes_the_duplicate(signed_in, city, make_
     assert response.status_code == 302
     merged = fresh(second)
     assert (merged.outcome, merged.duplicate_of_id) == (Outcome.DUPLICATE, first.pk)
+
+
+def test_assign_to_a_team_or_a_person_but_not_both(signed_in, city, pothole_request):
+    from commonweal.catalog.models import Team
+
+    crew = Team.objects.create(department=city.streets, code="crew", name="Crew")
+    client = signed_in(city.sam)
+    both = act(client, pothole_request, "assign", assignee=city.fern.pk, team=crew.pk)
+    assert both.status_code == 400
+    assert "Choose a person or a team, not both." in both.content.decode()
+    assert act(client, pothole_request, "assign", team=crew.pk).status_code == 302
+    assert fresh(pothole_request).team == crew

@@ -46,7 +46,7 @@ def test_an_agent_works_a_request_from_queue_to_closure(page, city, make_request
     page.shot("3-case")
 
     box = open_act(page, "assign")
-    box.get_by_label("Assign to").select_option(label="fern")
+    box.get_by_label("Assign to a person").select_option(label="fern")
     box.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Done: Assign.")).to_be_visible()
 

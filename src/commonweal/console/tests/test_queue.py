@@ -127,4 +127,22 @@ def test_the_query_count_does_not_grow_with_the_page(signed_in, city, make_reque
     with CaptureQueriesContext(connection) as many:
         client.get(QUEUE)
     assert len(many) == len(few)
-    assert len(many) <= 12
+    assert len(many) <= 15
+
+
+def test_mine_includes_unclaimed_requests_of_my_teams(signed_in, city, make_requests):
+    from commonweal.catalog.models import Team
+
+    crew = Team.objects.create(department=city.streets, code="crew", name="Crew")
+    crew.members.add(city.fern)
+    pooled, claimed_by_other, _rest = make_requests(3)
+    sam = testing.as_actor(city.sam)
+    services.assign_team(sam, pooled, crew)
+    claimed = services.assign_team(sam, claimed_by_other, crew)
+    services.assign(sam, claimed, city.ana)
+    response = signed_in(city.fern).get(QUEUE, {"mine": "on"})
+    assert ids_on(response) == {pooled.public_id}
+    assert ids_on(signed_in(city.sam).get(QUEUE, {"team": crew.pk})) == {
+        pooled.public_id,
+        claimed_by_other.public_id,
+    }
