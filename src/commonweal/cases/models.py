@@ -247,6 +247,13 @@ class ServiceRequest(models.Model):
             models.Index(fields=["updated_at"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["next_escalation_at"]),
+            # The staff queue: a department's open requests, soonest due first (read in
+            # index order and stopped after one page, instead of sorting the backlog).
+            models.Index(
+                fields=["department", "resolve_due", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="open_by_department_and_due",
+            ),
         ]
 
     def __str__(self) -> str:
