@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CW := $(BIN)/commonweal
 
-.PHONY: install demo test check lint format bench bench-import bench-open311 clean
+.PHONY: install demo test check lint format bench bench-import bench-open311 bench-console clean
 
 install: $(VENV)/.installed node_modules/.installed
 	@$(CW) collectstatic --noinput --verbosity 0
@@ -61,6 +61,10 @@ bench-import: install
 # is empty (about 15 minutes). DATABASE_URL chooses the database.
 bench-open311: install
 	$(BIN)/python bench/open311_load.py
+
+# The staff console's queue and case pages on the same million-request PostgreSQL city.
+bench-console: install
+	cd bench && ../$(BIN)/python console_queue.py --database-url "$${DATABASE_URL:?set DATABASE_URL to the big PostgreSQL database}"
 
 clean:
 	rm -rf $(VENV) node_modules src/commonweal/static/vendor var/static
