@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from commonweal.cases import proposals
+from commonweal.cases import proposals, services
 from commonweal.cases.contact import may_view_contact, reveal_contact
 from commonweal.cases.duplicates import duplicate_candidates
 from commonweal.cases.errors import AuthorityError, CaseError, ConflictError
@@ -345,8 +345,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def _apply_bulk(
     actor: Any, departments: Any, ids: list[str], data: dict[str, Any]
 ) -> tuple[int, list[tuple[str, str]]]:
-    from commonweal.cases import services
-
     done, refused = 0, []
     cases = ServiceRequest.objects.filter(public_id__in=ids[:200], department__in=departments)
     for case in cases.select_related("jurisdiction", "service", "department"):
