@@ -9,4 +9,5 @@ for (const part of ["css", "fonts", "img", "js"]) {
   cpSync(`node_modules/@uswds/uswds/dist/${part}`, `${target}/uswds/${part}`, { recursive: true });
 }
 cpSync("node_modules/htmx.org/dist/htmx.min.js", `${target}/htmx.min.js`);
+cpSync("node_modules/leaflet/dist", `${target}/leaflet`, { recursive: true });
 console.log(`front-end assets copied to ${target}`);

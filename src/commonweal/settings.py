@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "commonweal.open311",
     "commonweal.notifications",
     "commonweal.console",
+    "commonweal.portal",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -167,13 +168,16 @@ CACHES = {
     }
 }
 
+#: reverse proxies in front of the server (to find a client's address for rate limits)
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "commonweal.open311.views.open311_exception_handler",
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "NUM_PROXIES": NUM_PROXIES,
     "URL_FORMAT_OVERRIDE": None,  # the format is the path's suffix, as Open311 says
 }
 SPECTACULAR_SETTINGS = {
@@ -194,6 +198,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:queue"
 LOGOUT_REDIRECT_URL = "console:login"
+
+#: reports the public site takes from one address per hour (over it: a clear message)
+PORTAL_REPORTS_PER_HOUR = int(os.environ.get("PORTAL_REPORTS_PER_HOUR", "20"))
+#: map tiles for the report form's map (a form without the map works as well)
+COMMONWEAL_TILE_URL = os.environ.get(
+    "COMMONWEAL_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+COMMONWEAL_TILE_ATTRIBUTION = os.environ.get(
+    "COMMONWEAL_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
+)
 
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(

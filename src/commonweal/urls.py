@@ -1,4 +1,4 @@
-"""Top-level URL map: the admin and the landing page; each audience app adds its own."""
+"""Top-level URL map: the admin, and each audience app's own pages."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -7,7 +7,6 @@ from commonweal.core import views as core_views
 from commonweal.open311 import views as open311_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("console/", include("commonweal.console.urls")),
@@ -15,4 +14,5 @@ urlpatterns = [
     path("open311/v2/", include("commonweal.open311.urls")),
     # Photos residents attached (cleaned, unguessable names); nothing else in MEDIA_ROOT.
     re_path(r"^media/(?P<path>requests/[0-9a-f]{32}\.(?:jpg|png|webp))$", core_views.photo),
+    path("", include("commonweal.portal.urls")),
 ]

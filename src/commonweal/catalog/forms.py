@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Datatype, Service, ServiceAttribute
 
 PREFIX = "attribute_"
@@ -20,11 +22,11 @@ PREFIX = "attribute_"
 
 def _field(attribute: ServiceAttribute) -> forms.Field:
     common: dict[str, Any] = {
-        "label": attribute.description,
+        "label": localized(attribute, "description"),
         "required": attribute.required,
         "help_text": attribute.datatype_description,
     }
-    choices = [(value.key, value.name) for value in attribute.values.all()]
+    choices = [(value.key, localized(value, "name")) for value in attribute.values.all()]
     if attribute.datatype == Datatype.NUMBER:
         return forms.DecimalField(**common)
     if attribute.datatype == Datatype.DATETIME:
@@ -51,7 +53,7 @@ def attribute_fields(service: Service) -> dict[str, forms.Field]:
 def information(service: Service) -> list[str]:
     """Return the service's information-only attributes (shown, not asked)."""
     notes = service.attributes.filter(variable=False).order_by("order", "code")
-    return [note.description for note in notes]
+    return [localized(note, "description") for note in notes]
 
 
 def answers(cleaned: dict[str, Any]) -> dict[str, Any]:
@@ -71,3 +73,15 @@ def field_for_error(key: str) -> str | None:
     if key.startswith("attribute[") and key.endswith("]"):
         return PREFIX + key[len("attribute[") : -1]
     return None
+
+
+def attach_domain_errors(
+    form: forms.BaseForm, problems: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """Put each problem `submit` found beside its field (`aliases` renames domain keys to the
+    form's names), or above the form."""
+    for key, texts in problems.message_dict.items():
+        key = (aliases or {}).get(key, key)
+        name = field_for_error(key) or (key if key in form.fields else None)
+        for text in texts:
+            form.add_error(name, text)

@@ -238,6 +238,12 @@ class Service(models.Model):
         _("keywords"), max_length=500, blank=True, help_text=_("Comma-separated.")
     )
     group = models.CharField(_("group"), max_length=100, blank=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Text in other languages, e.g. {"es": {"service_name": "…"}}.'),
+    )
     type = models.CharField(
         _("type"), max_length=10, choices=ServiceType.choices, default=ServiceType.REALTIME
     )
@@ -333,6 +339,12 @@ class ServiceAttribute(models.Model):
     datatype_description = models.CharField(_("datatype description"), max_length=200, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     description = models.CharField(_("question"), max_length=500)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Text in other languages, e.g. {"es": {"description": "…"}}.'),
+    )
 
     class Meta:
         verbose_name = _("service attribute")
@@ -357,6 +369,12 @@ class AttributeValue(models.Model):
     attribute = models.ForeignKey(ServiceAttribute, on_delete=models.CASCADE, related_name="values")
     key = models.CharField(_("key"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Text in other languages, e.g. {"es": {"name": "…"}}.'),
+    )
 
     class Meta:
         verbose_name = _("attribute value")

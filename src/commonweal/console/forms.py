@@ -19,28 +19,12 @@ from commonweal.cases.models import (
 )
 from commonweal.catalog.forms import attribute_fields
 from commonweal.catalog.models import Department, District, Priority, Service, Team
+from commonweal.core.forms import style
 
 CLOSING_OUTCOMES = [
     (value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE
 ]
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"})
-
-
-USWDS_CLASSES: dict[type[forms.Widget], str] = {
-    forms.Select: "usa-select",
-    forms.Textarea: "usa-textarea",
-    forms.TextInput: "usa-input",
-    forms.NumberInput: "usa-input",
-    forms.CheckboxInput: "usa-checkbox__input",
-}
-
-
-def style(form: forms.BaseForm) -> None:
-    """Give each widget its USWDS class (the templates render fields one by one)."""
-    for bound in form:
-        css = USWDS_CLASSES.get(type(bound.field.widget))
-        if css:
-            bound.field.widget.attrs.setdefault("class", css)
 
 
 class StyledForm(forms.Form):

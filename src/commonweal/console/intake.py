@@ -16,7 +16,7 @@ from commonweal.cases import services
 from commonweal.cases.duplicates import duplicate_candidates
 from commonweal.cases.errors import AuthorityError
 from commonweal.cases.models import ServiceRequest
-from commonweal.catalog.forms import answers, field_for_error, information
+from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import Service
 from commonweal.console.access import staff_actor, staff_required, visible_departments
 from commonweal.console.forms import IntakeForm, ServiceChoiceForm
@@ -41,7 +41,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     try:
         case = _file(request, service, form.cleaned_data)
     except ValidationError as problems:
-        _attach(form, problems)
+        attach_domain_errors(form, problems)
         return render(request, "console/intake.html", context, status=400)
     except AuthorityError as refusal:
         messages.error(request, str(refusal))
@@ -75,11 +75,3 @@ def _file(request: HttpRequest, service: Service, data: dict[str, Any]) -> Servi
         priority=data["priority"],
         requester=details,
     )
-
-
-def _attach(form: IntakeForm, problems: ValidationError) -> None:
-    """Put each problem the domain found beside its field (or above the form)."""
-    for key, texts in problems.message_dict.items():
-        name = field_for_error(key) or (key if key in form.fields else None)
-        for text in texts:
-            form.add_error(name, text)

@@ -1,0 +1,49 @@
+"""How often the published standard was kept: for the service charter and its readers.
+
+A request counts toward a period when its resolve-by time falls in the period (and has
+passed); it met the standard when it was closed with a resolving outcome by that time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+
+from commonweal.cases.models import RESOLVING_OUTCOMES, ServiceRequest
+
+
+@dataclass(frozen=True)
+class Kept:
+    due: int
+    met: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.met / self.due if self.due else None
+
+
+def previous_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the first day of the last full calendar quarter and the first day after it."""
+    this_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = this_start
+    start = dt.date(end.year - (end.month == 1), (end.month - 4) % 12 + 1, 1)
+    return start, end
+
+
+def standards_kept(
+    start: dt.datetime, end: dt.datetime, *, by_district: bool = False
+) -> dict[tuple[int, str], Kept]:
+    """Return (due, met) per service — and per district name when asked — in one query."""
+    met = Q(outcome__in=RESOLVING_OUTCOMES, closed_at__lte=F("resolve_due"))
+    keys = ["service_id", "district__name"] if by_district else ["service_id"]
+    rows = (
+        ServiceRequest.objects.filter(resolve_due__gte=start, resolve_due__lt=end)
+        .values(*keys)
+        .annotate(due=Count("pk"), met=Count("pk", filter=met))
+    )
+    return {
+        (row["service_id"], row.get("district__name") or ""): Kept(row["due"], row["met"])
+        for row in rows
+    }

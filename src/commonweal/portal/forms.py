@@ -1,0 +1,79 @@
+"""The report form: the service's own questions, the place (map, address or district), an
+optional photo and optional contact details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from commonweal.catalog.forms import attribute_fields
+from commonweal.catalog.models import District, Service
+from commonweal.core.forms import style
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class ReportForm(forms.Form):
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        required=False,
+        widget=TEXTAREA,
+        help_text=_("Please do not include names or phone numbers here: this text may be public."),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"), required=False, help_text=_("Filled in when you click the map.")
+    )
+    long = forms.FloatField(
+        label=_("Longitude"), required=False, help_text=_("Filled in when you click the map.")
+    )
+    address = forms.CharField(
+        label=_("Address or nearest street corner"), required=False, max_length=300
+    )
+    district = forms.ModelChoiceField(
+        queryset=District.objects.none(),
+        required=False,
+        label=_("Or choose the area"),
+        help_text=_("If you cannot use the map or give an address."),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 10 MB. We remove location and camera data."),
+    )
+    name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=200)
+    email = forms.EmailField(
+        label=_("Your email (optional)"),
+        required=False,
+        help_text=_("To receive updates. We never publish it."),
+    )
+    phone = forms.CharField(label=_("Your phone (optional)"), required=False, max_length=40)
+    # Left empty by people (it is hidden from them); filled by form-filling robots.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
+        self.service = service
+        super().__init__(*args, **kwargs)
+        self.fields.update(attribute_fields(service))
+        self.fields["district"].queryset = District.objects.filter(  # type: ignore[attr-defined]
+            jurisdiction_id=service.jurisdiction_id
+        ).order_by("kind", "name")
+        style(self)
+
+    def question_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if name.startswith("attribute_")]
+
+    def place_fields(self) -> list[Any]:
+        return [self[name] for name in ("address", "district", "lat", "long")]
+
+    def contact_fields(self) -> list[Any]:
+        return [self[name] for name in ("name", "email", "phone")]
+
+
+class TrackForm(forms.Form):
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=16)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)

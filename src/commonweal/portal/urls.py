@@ -1,0 +1,15 @@
+from django.urls import path
+
+from commonweal.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/<slug:service_code>/", views.report, name="report"),
+    path("report/sent/<str:public_id>/", views.sent, name="sent"),
+    path("track/", views.track, name="track"),
+    path("track/<str:public_id>/", views.follow, name="follow"),
+    path("charter/", views.charter, name="charter"),
+    path("charter/<slug:service_code>/", views.charter_service, name="charter-service"),
+]

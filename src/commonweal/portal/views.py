@@ -1,0 +1,217 @@
+"""The public site: find a service, report a problem, follow it, read the charter.
+
+Views translate HTTP into calls to `cases` (submit, the public view of a request, the
+standards kept); nothing here sees a resident's contact details after they are sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+
+from commonweal.cases import photos, services
+from commonweal.cases.authority import Actor
+from commonweal.cases.models import Channel, ServiceRequest
+from commonweal.cases.performance import previous_quarter, standards_kept
+from commonweal.cases.public import public_request
+from commonweal.cases.services import standard_for
+from commonweal.catalog.forms import answers, attach_domain_errors, information
+from commonweal.catalog.models import District, Jurisdiction, Priority, Service
+from commonweal.portal.forms import ReportForm, TrackForm
+from commonweal.portal.limits import over_limit
+from commonweal.portal.search import by_group, find_services, offered_services
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Search services by words, or browse them by group."""
+    offered = offered_services()
+    words = request.GET.get("q", "")[:200]
+    context = {
+        "jurisdiction": Jurisdiction.objects.order_by("pk").first(),
+        "words": words,
+        "found": find_services(words, offered) if words.strip() else None,
+        "groups": by_group(offered),
+    }
+    return render(request, "portal/home.html", context)
+
+
+def report(request: HttpRequest, service_code: str) -> HttpResponse:
+    """Show the service's form; take a report, or show every problem beside its field."""
+    service = get_object_or_404(Service.objects.active(), service_code=service_code)
+    form = ReportForm(request.POST or None, request.FILES or None, service=service)
+    context: dict[str, Any] = {
+        "service": service,
+        "form": form,
+        "information": information(service),
+        "promise": promise(service),
+        "center": map_centre(service),
+        "tiles": settings.COMMONWEAL_TILE_URL,
+        "attribution": settings.COMMONWEAL_TILE_ATTRIBUTION,
+    }
+    if request.method != "POST":
+        return render(request, "portal/report.html", context)
+    if form.is_valid() and form.cleaned_data["website"]:
+        form.add_error("website", _("This field must stay empty; please clear it and send again."))
+    if not form.is_valid():
+        return render(request, "portal/report.html", context, status=400)
+    wait = over_limit(request)
+    if wait:
+        context["wait_minutes"] = max(1, wait // 60)
+        return render(request, "portal/too_many.html", context, status=429)
+    try:
+        case = _file_report(service, form, request)
+    except ValidationError as problems:
+        attach_domain_errors(form, problems, {"media": "photo", "location": "address"})
+        return render(request, "portal/report.html", context, status=400)
+    return redirect("portal:sent", public_id=case.public_id)
+
+
+def _file_report(service: Service, form: ReportForm, request: HttpRequest) -> ServiceRequest:
+    """Store the photo, submit the report; on any refusal the photo is removed again."""
+    data = form.cleaned_data
+    photo_name = ""
+    if data["photo"]:
+        content, extension = photos.clean_photo(data["photo"])  # raises ValidationError
+        photo_name = photos.store_photo(content, extension)
+    lat, long, address = _place(data)
+    try:
+        return services.submit(
+            Actor.resident(request.user),
+            service=service,
+            channel=Channel.WEB,
+            description=data["description"],
+            attributes=answers(data),
+            lat=lat,
+            long=long,
+            address=address,
+            media_url=default_storage.url(photo_name) if photo_name else "",
+            requester=services.RequesterDetails(
+                name=data["name"], email=data["email"], phone=data["phone"]
+            ),
+        )
+    except ValidationError:
+        if photo_name:
+            photos.delete_photo(photo_name)
+        raise
+
+
+def _place(data: dict[str, Any]) -> tuple[float | None, float | None, str]:
+    """Return the place: the map's pin, else the address, else the middle of the district."""
+    if data["lat"] is not None or data["long"] is not None or data["address"]:
+        return data["lat"], data["long"], data["address"]
+    district: District | None = data["district"]
+    if district is None:
+        return None, None, ""
+    point = shape(district.boundary.get("geometry", district.boundary)).representative_point()
+    return (
+        point.y,
+        point.x,
+        _("Somewhere in %(area)s (see the description)") % {"area": district.name},
+    )
+
+
+def map_centre(service: Service) -> tuple[float, float]:
+    """Return the middle of the jurisdiction's districts (latitude, longitude)."""
+    shapes = [
+        shape(d.boundary.get("geometry", d.boundary))
+        for d in District.objects.filter(jurisdiction_id=service.jurisdiction_id)
+    ]
+    if not shapes:
+        return 40.0, -75.0
+    west = min(s.bounds[0] for s in shapes)
+    south = min(s.bounds[1] for s in shapes)
+    east = max(s.bounds[2] for s in shapes)
+    north = max(s.bounds[3] for s in shapes)
+    return round((south + north) / 2, 6), round((west + east) / 2, 6)
+
+
+def promise(service: Service) -> dict[str, Any] | None:
+    """Return the normal-priority standard residents are promised today, if any."""
+    standard = standard_for(service, Priority.NORMAL, timezone.now())
+    if standard is None:
+        return None
+    return {"within": standard.resolve_within, "unit": standard.get_resolve_unit_display()}
+
+
+def sent(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Thank the resident: the tracking number, the promise, and where to follow it."""
+    view = public_request(public_id)
+    if view is None:
+        raise Http404(_("No report with this tracking number."))
+    return render(request, "portal/sent.html", {"view": view, "promise": promise(view.service)})
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """Ask for a tracking number and go to that report's page."""
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        number = form.cleaned_data["tracking_number"].strip().upper()
+        if public_request(number) is not None:
+            return redirect("portal:follow", public_id=number)
+        form.add_error("tracking_number", _("No report has this tracking number; please check it."))
+    return render(request, "portal/track.html", {"form": form}, status=404 if form.errors else 200)
+
+
+def follow(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Show a report's public page: status, dates, place and history; no personal data."""
+    view = public_request(public_id)
+    if view is None:
+        raise Http404(_("No report with this tracking number."))
+    return render(request, "portal/follow.html", {"view": view, "now": timezone.now()})
+
+
+def charter(request: HttpRequest) -> HttpResponse:
+    """Every service's published standard beside how often it was kept last quarter."""
+    start, end = _quarter_bounds()
+    kept = standards_kept(start, end)
+    rows = []
+    for service in offered_services():
+        rows.append(
+            {"service": service, "promise": promise(service), "kept": kept.get((service.pk, ""))}
+        )
+    return render(
+        request,
+        "portal/charter.html",
+        {"rows": rows, "start": start, "end": end - dt.timedelta(days=1)},
+    )
+
+
+def charter_service(request: HttpRequest, service_code: str) -> HttpResponse:
+    """One service's standard, kept city-wide and in each district last quarter."""
+    service = get_object_or_404(Service.objects.active(), service_code=service_code)
+    start, end = _quarter_bounds()
+    city = standards_kept(start, end).get((service.pk, ""))
+    districts = sorted(
+        (name, kept)
+        for (service_id, name), kept in standards_kept(start, end, by_district=True).items()
+        if service_id == service.pk
+    )
+    context = {
+        "service": service,
+        "promise": promise(service),
+        "city": city,
+        "districts": districts,
+        "start": start,
+        "end": end - dt.timedelta(days=1),
+    }
+    return render(request, "portal/charter_service.html", context)
+
+
+def _quarter_bounds() -> tuple[dt.datetime, dt.datetime]:
+    jurisdiction = Jurisdiction.objects.order_by("pk").first()
+    zone = jurisdiction.zone if jurisdiction else dt.UTC
+    today = timezone.now().astimezone(zone).date()
+    start, end = previous_quarter(today)
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
