@@ -152,3 +152,26 @@ def pytest_terminal_summary(terminalreporter):
             bold=True,
         )
         terminalreporter.write_line("=" * 72, red=True, bold=True)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def axe_violations():
+    """Return a function that runs axe-core (npm) on a page and returns its serious and
+    critical WCAG 2.1 A/AA violations as readable lines."""
+
+    def check(tab):
+        tab.add_script_tag(path=str(AXE))
+        result = tab.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+        )
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return check

@@ -1,0 +1,118 @@
+"""The public site in a real browser (Debian's Chromium): axe-core on every public page in
+both languages, a keyboard-only report, and a report in Spanish with a photo."""
+
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from commonweal import testing
+from commonweal.cases import services
+from commonweal.cases.models import ServiceRequest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def followed(city):
+    case = services.submit(
+        city.resident, service=city.pothole, channel="web", description="Hole",
+        attributes={"lane": "left"}, lat=40.05, long=-75.05, address="12 Elm Street",
+    )  # fmt: skip
+    services.acknowledge(testing.as_actor(city.ana), case, public_text="A crew will look.")
+    return case
+
+
+def public_pages(case):
+    return [
+        ("home", "/"),
+        ("search", "/?q=hole"),
+        ("report", "/report/pothole/"),
+        ("sent", f"/report/sent/{case.public_id}/"),
+        ("track", "/track/"),
+        ("track-unknown", "/track/?tracking_number=NOPE1234"),
+        ("follow", f"/track/{case.public_id}/"),
+        ("charter", "/charter/"),
+        ("charter-service", "/charter/pothole/"),
+        ("open311-guide", "/open311/"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_public_page_passes_axe(page, followed, axe_violations, language):
+    page.goto("/")
+    page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
+    problems = {}
+    for name, path in public_pages(followed):
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.shot(f"{language}-{name}")
+        found = axe_violations(page)
+        if found:
+            problems[name] = found
+    assert problems == {}
+
+
+def test_the_report_form_with_errors_passes_axe(page, city, axe_violations):
+    page.goto("/report/pothole/")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("heading", name="Please correct these problems")).to_be_visible()
+    page.shot("errors")
+    assert axe_violations(page) == []
+
+
+def test_a_resident_reports_with_the_keyboard_only(page, city):
+    page.goto("/report/pothole/")
+    page.locator("#id_attribute_lane").focus()
+    page.keyboard.press("ArrowDown")  # choose "Right" without a mouse
+    page.keyboard.press("Tab")
+    for _ in range(20):  # tab to the description, typing nothing on the way
+        if page.evaluate("document.activeElement.id") == "id_description":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("Deep hole, reported with the keyboard")
+    while page.evaluate("document.activeElement.id") != "id_address":
+        page.keyboard.press("Tab")
+    page.keyboard.type("12 Elm Street")
+    while page.evaluate("document.activeElement.type") != "submit":
+        page.keyboard.press("Tab")
+    page.shot("keyboard-before-send")
+    page.keyboard.press("Enter")
+    expect(page.locator("#tracking-number")).to_be_visible()
+    page.shot("keyboard-sent")
+    case = ServiceRequest.objects.get()
+    assert case.description == "Deep hole, reported with the keyboard"
+    assert case.address == "12 Elm Street"
+
+
+def test_a_resident_reports_a_pothole_in_spanish_with_a_photo(page, city, tmp_path):
+    photo = tmp_path / "bache.jpg"
+    Image.new("RGB", (64, 48), "gray").save(photo, format="JPEG")
+    page.goto("/")
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change language").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_label("Buscar servicios").fill("bache")
+    page.get_by_role("button", name="Buscar").click()
+    page.locator("#found").get_by_role("link").first.click()
+    page.get_by_label(re.compile("Lane")).select_option("left")
+    page.get_by_label("¿Cuál es el problema?").fill("Bache profundo frente a la escuela")
+    page.get_by_label("Dirección o esquina más cercana").fill("Calle Olmo 12")
+    page.locator("#id_photo").set_input_files(str(photo))  # USWDS wraps the file input
+    page.get_by_label("Su correo (opcional)").fill("rosa@example.org")
+    page.shot("1-form")
+    page.get_by_role("button", name="Enviar el aviso").click()
+    expect(page.get_by_text("Su número de seguimiento es")).to_be_visible()
+    page.shot("2-sent")
+    page.get_by_role("link", name="Seguir este aviso").click()
+    expect(page.locator("#status")).to_have_text("Nueva")
+    page.shot("3-follow")
+    case = ServiceRequest.objects.get()
+    assert case.media_url.startswith("/media/requests/")
+    assert case.requester.language == "es"

@@ -1,0 +1,69 @@
+"""Following a report (no personal data, ever) and finding a service in either language."""
+
+from django.urls import reverse
+
+from commonweal import testing
+from commonweal.cases import services
+
+
+def resident_report(city, service=None):
+    service = service or city.pothole
+    return services.submit(
+        city.resident, service=service, channel="web",
+        description="Outside number 12, call me on 555-0100",
+        attributes={"lane": "left"} if service == city.pothole else {},
+        lat=40.05123, long=-75.05321, address="12 Elm Street",
+        requester=services.RequesterDetails(name="Rosa Díaz", email="rosa@example.org", phone="555-0100"),
+    )  # fmt: skip
+
+
+def test_the_report_page_shows_progress_and_no_personal_data(client, city):
+    case = resident_report(city)
+    ana = testing.as_actor(city.ana)
+    services.acknowledge(ana, case, public_text="A crew will look this week.")
+    services.add_note(ana, case, "Resident sounded upset; gas smell?")
+    html = client.get(reverse("portal:follow", args=[case.public_id])).content.decode()
+    assert "A crew will look this week." in html and "Received and being looked at" in html
+    assert "Expected by" in html and "12 Elm Street" in html
+    for private in ("Rosa", "rosa@example.org", "555-0100", "gas smell", "call me"):
+        assert private not in html
+
+
+def test_a_sensitive_service_shows_only_a_generalised_place(client, city):
+    city.collection.sensitive = True
+    city.collection.save()
+    case = resident_report(city, service=city.collection)
+    html = client.get(reverse("portal:follow", args=[case.public_id])).content.decode()
+    assert "12 Elm Street" not in html
+
+
+def test_the_tracking_form_finds_a_report_in_any_case(client, city):
+    case = resident_report(city)
+    response = client.get(reverse("portal:track"), {"tracking_number": case.public_id.lower()})
+    assert response.status_code == 302
+    assert response.url == reverse("portal:follow", args=[case.public_id])
+
+
+def test_an_unknown_tracking_number_is_explained(client, city):
+    response = client.get(reverse("portal:track"), {"tracking_number": "NOPE1234"})
+    assert response.status_code == 404
+    assert "No report has this tracking number" in response.content.decode()
+    assert client.get(reverse("portal:follow", args=["NOPE1234"])).status_code == 404
+
+
+def test_services_are_found_by_english_or_spanish_words(client, city):
+    city.pothole.translations = {"es": {"service_name": "Bache en la calzada"}}
+    city.pothole.save()
+    for words in ("pothole", "bache", "CALZADA", "calzadá"):
+        found = client.get(reverse("portal:home"), {"q": words}).context["found"]
+        assert [s.service_code for s in found] == ["pothole"], words
+    assert client.get(reverse("portal:home"), {"q": "volcano"}).context["found"] == []
+
+
+def test_service_names_read_in_the_readers_language(client, city):
+    city.pothole.translations = {"es": {"service_name": "Bache en la calzada"}}
+    city.pothole.save()
+    spanish = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Bache en la calzada" in spanish
+    english = client.get(reverse("portal:home")).content.decode()
+    assert "Bache en la calzada" not in english and "Pothole" in english
