@@ -13,7 +13,9 @@ def resident_report(city, service=None):
         description="Outside number 12, call me on 555-0100",
         attributes={"lane": "left"} if service == city.pothole else {},
         lat=40.05123, long=-75.05321, address="12 Elm Street",
-        requester=services.RequesterDetails(name="Rosa Díaz", email="rosa@example.org", phone="555-0100"),
+        requester=services.RequesterDetails(
+            name="Rosa Díaz", email="rosa@example.org", phone="555-0100"
+        ),
     )  # fmt: skip
 
 
