@@ -219,6 +219,61 @@ def _add_attributes(service: Service, spec: ServiceSpec) -> None:
         )
 
 
+#: Spanish names of the demo services and groups (the portal shows them to Spanish readers)
+SPANISH_NAMES = {
+    "pothole": "Bache",
+    "sidewalk-damage": "Acera dañada",
+    "street-sweeping": "Barrido de calles",
+    "snow-ice": "Nieve o hielo en la calzada",
+    "road-debris": "Escombros en la calzada",
+    "missed-trash": "Basura no recogida",
+    "missed-recycling": "Reciclaje no recogido",
+    "bulk-pickup": "Recogida de objetos voluminosos",
+    "illegal-dumping": "Vertido ilegal",
+    "cart-repair": "Contenedor de basura dañado",
+    "dead-animal": "Retirada de animal muerto",
+    "graffiti": "Eliminación de grafitis",
+    "tree-down": "Árbol o rama caída",
+    "tree-trim": "Poda de árboles",
+    "park-maintenance": "Mantenimiento de parques",
+    "playground-repair": "Juegos infantiles",
+    "water-leak": "Fuga en la red de agua",
+    "sewer-backup": "Desbordamiento del alcantarillado",
+    "hydrant": "Problema con un hidrante",
+    "catch-basin": "Desagüe pluvial atascado",
+    "low-pressure": "Baja presión del agua",
+    "noise": "Queja por ruido",
+    "abandoned-vehicle": "Vehículo abandonado",
+    "high-grass": "Hierba y maleza altas",
+    "vacant-building": "Edificio vacío abierto",
+    "housing-code": "Infracción del código de vivienda",
+    "illegal-sign": "Cartel ilegal",
+    "stray-dog": "Perro callejero",
+    "animal-bite": "Mordedura de animal",
+    "animal-neglect": "Animal desatendido",
+    "wildlife": "Fauna silvestre",
+    "streetlight-out": "Farola apagada",
+    "signal-malfunction": "Semáforo averiado",
+    "sign-damaged": "Señal de tráfico dañada",
+    "crosswalk-paint": "Paso de peatones borroso",
+    "restaurant": "Queja sobre un restaurante",
+    "rodents": "Ratas o ratones",
+    "mosquitoes": "Agua estancada / mosquitos",
+    "air-quality": "Humo u olor",
+    "lead-paint": "Pintura descascarada (riesgo de plomo)",
+}
+SPANISH_GROUPS = {
+    "Streets": "Calles",
+    "Trash and Recycling": "Basura y reciclaje",
+    "Parks and Public Spaces": "Parques y espacios públicos",
+    "Water and Sewer": "Agua y alcantarillado",
+    "Neighbourhood Concerns": "Problemas del barrio",
+    "Animals": "Animales",
+    "Lights and Signals": "Alumbrado y señales",
+    "Health and Safety": "Salud y seguridad",
+}
+
+
 def build_services(
     jurisdiction: Jurisdiction, departments: dict[str, Department], since: dt.date
 ) -> dict[str, Service]:
@@ -233,6 +288,12 @@ def build_services(
             keywords=spec.keywords,
             group=spec.group,
             sensitive=spec.sensitive,
+            translations={
+                "es": {
+                    "service_name": SPANISH_NAMES[spec.code],
+                    "group": SPANISH_GROUPS[spec.group],
+                }
+            },
         )
         _add_attributes(service, spec)
         _add_standards(service, spec, since)
