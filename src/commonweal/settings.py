@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "commonweal.notifications",
     "commonweal.console",
     "commonweal.portal",
+    "commonweal.feedback",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -208,6 +209,10 @@ COMMONWEAL_TILE_URL = os.environ.get(
 COMMONWEAL_TILE_ATTRIBUTION = os.environ.get(
     "COMMONWEAL_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
 )
+
+#: days after a closure within which a resident may appeal it, and days a review may take
+COMMONWEAL_APPEAL_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DAYS", "30"))
+COMMONWEAL_APPEAL_DECISION_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DECISION_DAYS", "10"))
 
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(

@@ -30,6 +30,7 @@ CASE_WORK = [
 DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
     (Role.RESIDENT, Action.SUBMIT, ANY, {}, "Anyone may report a problem."),
     (Role.RESIDENT, Action.COMMENT, ANY, {}, "Anyone may add to a report."),
+    (Role.RESIDENT, Action.APPEAL, ANY, {}, "A resident may appeal a closure of their report."),
     *[(Role.SYSTEM, action, ANY, {}, "Automatic work and imports.") for action in Action],
     (Role.AGENT, Action.SUBMIT, ANY, {}, "Take a request for any service."),
     *[
@@ -82,6 +83,10 @@ DEFAULT_RULES: list[tuple[Role, Action, Scope, dict[str, Any], str]] = [
         for role in (Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT_HEAD)
     ],
     (Role.FIELD_WORKER, Action.VIEW_CONTACT, SELF, {}, "Reach the resident about their own job."),
+    *[
+        (role, Action.DECIDE_APPEAL, OWN, {}, "Review appeals in their department.")
+        for role in (Role.SUPERVISOR, Role.DEPARTMENT_HEAD)
+    ],
     (Role.SUPERVISOR, Action.SUBMIT, ANY, {}, "Take a request for any service."),
     (Role.DEPARTMENT_HEAD, Action.SUBMIT, ANY, {}, "Take a request for any service."),
 ]

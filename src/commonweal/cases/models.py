@@ -390,6 +390,8 @@ class Action(models.TextChoices):
     DECIDE_PROPOSAL = "decide_proposal", _("Approve or reject a proposal")
     ESCALATE = "escalate", _("Escalate a request at risk of missing its standard")
     VIEW_CONTACT = "view_contact", _("See the resident's contact details")
+    APPEAL = "appeal", _("Appeal a closure")
+    DECIDE_APPEAL = "decide_appeal", _("Decide an appeal")
 
 
 class Scope(models.TextChoices):

@@ -29,6 +29,8 @@ PUBLIC_MILESTONES = {
     "case.merged_as_duplicate": _("Joined to an earlier report"),
     "case.closed": _("Closed"),
     "case.reopened": _("Reopened"),
+    "appeal.submitted": _("Review of the decision requested"),
+    "appeal.decided": _("Review decided"),
 }
 GENERALISE_TO = 0.01  # degrees, about 1 km: what a sensitive service's place is rounded to
 

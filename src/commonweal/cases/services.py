@@ -693,10 +693,18 @@ def extend_due(
 
 
 def record_act(
-    actor: Actor, case: ServiceRequest, action: Action, data: dict[str, Any], *, reason: str
+    actor: Actor,
+    case: ServiceRequest,
+    action: Action,
+    data: dict[str, Any],
+    *,
+    reason: str,
+    public_text: str = "",
 ) -> ServiceRequest:
-    """Log an act that changes no field of the request (proposals and their decisions)."""
-    return _change(actor, case, action, lambda current: data, reason=reason)
+    """Log an act that changes no field of the request (proposals, appeals, their decisions)."""
+    return _change(
+        actor, case, action, lambda current: data, reason=reason, public_text=public_text
+    )
 
 
 def add_note(actor: Actor, case: ServiceRequest, text: str) -> ServiceRequest:

@@ -29,6 +29,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], Status | None]] = {
     Action.DECIDE_PROPOSAL: (ANY_STATUS, None),
     Action.ESCALATE: (OPEN_STATUSES, None),
     Action.VIEW_CONTACT: (ANY_STATUS, None),
+    Action.APPEAL: (frozenset({Status.CLOSED}), None),
+    Action.DECIDE_APPEAL: (ANY_STATUS, None),
 }
 
 #: the case-log action code written for each act
@@ -51,6 +53,8 @@ EVENT_CODES: dict[Action, str] = {
     Action.DECIDE_PROPOSAL: "proposal.decided",
     Action.ESCALATE: "case.escalated",
     Action.VIEW_CONTACT: "case.contact_viewed",
+    Action.APPEAL: "appeal.submitted",
+    Action.DECIDE_APPEAL: "appeal.decided",
 }
 
 

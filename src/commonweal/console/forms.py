@@ -162,6 +162,13 @@ class DecisionForm(StyledForm):
     reason = forms.CharField(label=_("Reasons for the decision"), widget=TEXTAREA)
 
 
+class AppealDecisionForm(StyledForm):
+    decision = forms.ChoiceField(
+        choices=[("uphold", _("Uphold the decision")), ("overturn", _("Overturn it and reopen"))]
+    )
+    reasons = forms.CharField(label=_("Reasons (the resident reads them)"), widget=TEXTAREA)
+
+
 FLAG_CHOICES = [("", _("Any")), ("at_risk", _("At risk")), ("overdue", _("Overdue"))]
 SORT_CHOICES = [
     ("due", _("Due soonest")),

@@ -43,6 +43,7 @@ from commonweal.console.access import (
 from commonweal.console.acts import PERFORM, Options, options_for, proposal_params
 from commonweal.console.forms import (
     ACTION_FORMS,
+    AppealDecisionForm,
     BulkForm,
     DecisionForm,
     ProposalReasonForm,
@@ -50,6 +51,8 @@ from commonweal.console.forms import (
     RuleForm,
 )
 from commonweal.console.maps import district_svg_parts
+from commonweal.feedback import appeals
+from commonweal.feedback.models import Appeal, AppealStatus
 
 PAGE_SIZE = 25
 
@@ -392,3 +395,39 @@ def matrix_rule(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("Rule %(code)s saved.") % {"code": saved.code})
         return redirect("console:matrix")
     return render(request, "console/matrix_rule.html", {"form": form, "rule": rule})
+
+
+@staff_required
+def appeals_queue(request: HttpRequest) -> HttpResponse:
+    """List the pending appeals of the user's departments, soonest deadline first."""
+    actor = staff_actor(request)
+    pending = (
+        Appeal.objects.filter(
+            status=AppealStatus.PENDING, request__department__in=visible_departments(actor)
+        )
+        .select_related("request__service", "request__department", "decision_maker")
+        .order_by("decide_by")
+    )
+    return render(request, "console/appeals.html", {"pending": pending, "now": timezone.now()})
+
+
+@staff_required
+@require_POST
+def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Uphold or overturn an appeal, with reasons the resident will read."""
+    actor = staff_actor(request)
+    appeal = get_object_or_404(Appeal, pk=pk, request__department__in=visible_departments(actor))
+    form = AppealDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose uphold or overturn and give your reasons."))
+        return redirect("console:appeals")
+    overturn = form.cleaned_data["decision"] == "overturn"
+    try:
+        appeals.decide_appeal(
+            actor, appeal, overturn=overturn, reasons=form.cleaned_data["reasons"]
+        )
+    except (AuthorityError, CaseError, ValidationError) as problem:
+        messages.error(request, _problem_text(problem))
+    else:
+        messages.success(request, _("Appeal #%(id)s decided.") % {"id": pk})
+    return redirect("console:appeals")

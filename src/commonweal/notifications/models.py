@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     CLOSED = "closed", _("Request closed")
     MERGED = "merged", _("Merged as a duplicate")
     ESCALATED = "escalated", _("Escalation to staff")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
 
 
 class SendStatus(models.TextChoices):

@@ -24,6 +24,7 @@ RESIDENT_KINDS = {
     "case.update_published": Kind.UPDATE,
     "case.closed": Kind.CLOSED,
     "case.merged_as_duplicate": Kind.MERGED,
+    "appeal.decided": Kind.APPEAL_DECIDED,
 }
 #: kinds the requesters of merged duplicates receive from their parent request
 FORWARDED_TO_DUPLICATES = {Kind.UPDATE, Kind.CLOSED}

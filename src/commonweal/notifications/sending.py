@@ -128,6 +128,7 @@ def _context(notification: Notification) -> dict[str, object]:
         "outcome": Outcome(case.outcome).label if case.outcome else "",
         "parent": event.data.get("parent", ""),
         "level": event.data.get("level"),
+        "overturned": event.data.get("overturned"),
         "due": case.resolve_due.astimezone(zone) if case.resolve_due else None,
         "site": site,
         "console_url": f"{site}/console/cases/{case.public_id}/",

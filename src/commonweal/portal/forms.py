@@ -77,3 +77,17 @@ class TrackForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
+
+
+class AppealForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The email address you reported with"),
+        help_text=_("So that only the person who reported can appeal."),
+    )
+    grounds = forms.CharField(
+        label=_("Why should the decision be reviewed?"), widget=TEXTAREA, max_length=4000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)

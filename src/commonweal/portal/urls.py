@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/sent/<str:public_id>/", views.sent, name="sent"),
     path("track/", views.track, name="track"),
     path("track/<str:public_id>/", views.follow, name="follow"),
+    path("track/<str:public_id>/appeal/", views.appeal, name="appeal"),
     path("charter/", views.charter, name="charter"),
     path("charter/<slug:service_code>/", views.charter_service, name="charter-service"),
 ]

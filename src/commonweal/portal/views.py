@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +27,9 @@ from commonweal.cases.public import public_request
 from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service
-from commonweal.portal.forms import ReportForm, TrackForm
+from commonweal.feedback import appeals
+from commonweal.feedback.models import Appeal, AppealStatus
+from commonweal.portal.forms import AppealForm, ReportForm, TrackForm
 from commonweal.portal.limits import over_limit
 from commonweal.portal.search import by_group, find_services, offered_services
 
@@ -166,7 +169,36 @@ def follow(request: HttpRequest, public_id: str) -> HttpResponse:
     view = public_request(public_id)
     if view is None:
         raise Http404(_("No report with this tracking number."))
-    return render(request, "portal/follow.html", {"view": view, "now": timezone.now()})
+    case = ServiceRequest.objects.get(public_id=view.public_id)
+    context = {
+        "view": view,
+        "now": timezone.now(),
+        "may_appeal": appeals.may_appeal(case),
+        "appeal_until": appeals.appeal_deadline(case),
+        "pending_appeal": Appeal.objects.filter(request=case, status=AppealStatus.PENDING).first(),
+    }
+    return render(request, "portal/follow.html", context)
+
+
+def appeal(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Ask for a closure to be reviewed by someone other than the person who decided."""
+    case = get_object_or_404(ServiceRequest, public_id=public_id)
+    form = AppealForm(request.POST or None)
+    context = {"case": case, "form": form, "until": appeals.appeal_deadline(case)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeals.submit_appeal(
+                case, email=form.cleaned_data["email"], grounds=form.cleaned_data["grounds"]
+            )
+        except ValidationError as problems:
+            attach_domain_errors(form, problems)
+        else:
+            messages.success(
+                request, _("Your appeal was received. You will hear the result by email.")
+            )
+            return redirect("portal:follow", public_id=case.public_id)
+    status = 400 if form.errors else 200
+    return render(request, "portal/appeal.html", context, status=status)
 
 
 def charter(request: HttpRequest) -> HttpResponse:

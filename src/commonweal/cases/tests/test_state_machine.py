@@ -35,6 +35,8 @@ EXPECTED = {
     Action.REOPEN: [None, None, None, None, None, A],
     Action.ESCALATE: [N, A, S, P, H, None],
     Action.VIEW_CONTACT: [N, A, S, P, H, C],
+    Action.APPEAL: [None, None, None, None, None, C],
+    Action.DECIDE_APPEAL: [N, A, S, P, H, C],
 }
 
 
