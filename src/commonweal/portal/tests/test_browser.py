@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from commonweal import testing
 from commonweal.cases import services
-from commonweal.cases.models import ServiceRequest
+from commonweal.cases.models import Outcome, ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +29,22 @@ def followed(city):
     return case
 
 
-def public_pages(case):
+@pytest.fixture
+def refused(city):
+    case = services.submit(
+        city.resident, service=city.pothole, channel="web", description="Hole",
+        attributes={"lane": "left"}, lat=40.05, long=-75.05,
+        requester=services.RequesterDetails(email="rosa@example.org"),
+    )  # fmt: skip
+    return services.close(
+        testing.as_actor(city.sam), case, Outcome.NO_ACTION_NEEDED, public_text="Within tolerance."
+    )
+
+
+def public_pages(case, refused):
     return [
+        ("follow-refused", f"/track/{refused.public_id}/"),
+        ("appeal", f"/track/{refused.public_id}/appeal/"),
         ("home", "/"),
         ("search", "/?q=hole"),
         ("report", "/report/pothole/"),
@@ -45,11 +59,11 @@ def public_pages(case):
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_every_public_page_passes_axe(page, followed, axe_violations, language):
+def test_every_public_page_passes_axe(page, followed, refused, axe_violations, language):
     page.goto("/")
     page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
     problems = {}
-    for name, path in public_pages(followed):
+    for name, path in public_pages(followed, refused):
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", language)
         page.shot(f"{language}-{name}")
@@ -116,3 +130,15 @@ def test_a_resident_reports_a_pothole_in_spanish_with_a_photo(page, city, tmp_pa
     case = ServiceRequest.objects.get()
     assert case.media_url.startswith("/media/requests/")
     assert case.requester.language == "es"
+
+
+def test_a_resident_appeals_a_refusal(page, refused):
+    page.goto(f"/track/{refused.public_id}/")
+    page.get_by_role("link", name="Ask for this decision to be reviewed").click()
+    page.get_by_label("The email address you reported with").fill("rosa@example.org")
+    page.get_by_label("Why should the decision be reviewed?").fill("It is 10 cm deep.")
+    page.shot("1-appeal-form")
+    page.get_by_role("button", name="Send my appeal").click()
+    expect(page.locator("#appeal-pending")).to_be_visible()
+    expect(page.get_by_text("Your appeal was received.")).to_be_visible()
+    page.shot("2-appeal-pending")
