@@ -253,6 +253,11 @@ class Service(models.Model):
         default=False,
         help_text=_("Locations of sensitive requests are only ever published generalised."),
     )
+    reopen_when_not_fixed = models.BooleanField(
+        _("reopen when a survey says it is not fixed"),
+        default=True,
+        help_text=_("A resident answering the survey that the problem is not fixed reopens it."),
+    )
     active = models.BooleanField(_("active"), default=True)
     duplicate_radius_m = models.PositiveIntegerField(
         _("duplicates within (metres)"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from commonweal.cases.escalation import run_escalations
+from commonweal.feedback.surveys import invite_closed_requests
 from commonweal.notifications.outbox import queue_notifications
 from commonweal.notifications.sending import send_pending
 
@@ -31,5 +32,16 @@ def send_emails() -> int:
     return send_pending().sent
 
 
+@task()
+def invite_to_surveys() -> int:
+    """Invite residents of recently closed requests to the A-11 survey, once each."""
+    return invite_closed_requests()
+
+
 #: (task, seconds between runs), in the order one tick runs them
-PERIODIC = [(escalate_requests, 60), (queue_emails, 20), (send_emails, 20)]
+PERIODIC = [
+    (escalate_requests, 60),
+    (queue_emails, 20),
+    (send_emails, 20),
+    (invite_to_surveys, 300),
+]

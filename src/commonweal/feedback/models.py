@@ -1,4 +1,4 @@
-"""Residents' rights after a decision: appeals to someone other than the decision-maker."""
+"""What residents tell us after a request: A-11 surveys, and appeals of decisions."""
 
 from __future__ import annotations
 
@@ -53,3 +53,42 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal #{self.pk} on {self.request_id} ({self.status})"
+
+
+class SurveyInvitation(models.Model):
+    """The one survey invitation a closed request's resident receives (the link's token is
+    stored only as a hash; a failed send is retried with a new token)."""
+
+    request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, related_name="survey_invitation"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+
+    def __str__(self) -> str:
+        return f"survey invitation for {self.request_id}"
+
+
+class SurveyResponse(models.Model):
+    """One resident's answers, kept apart from who they are: the request, not the requester."""
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.SET_NULL, null=True, related_name="survey_responses"
+    )
+    form = models.CharField(max_length=20, default="a11-2019")
+    answers = models.JSONField(_("answers"), default=dict, help_text=_("driver -> 1-5"))
+    comment = models.TextField(_("comment"), blank=True)
+    not_fixed = models.BooleanField(_("the resident says it is not fixed"), default=False)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+
+    def __str__(self) -> str:
+        return f"survey response #{self.pk}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from commonweal.catalog.forms import attribute_fields
 from commonweal.catalog.models import District, Service
 from commonweal.core.forms import style
+from commonweal.feedback.surveys import A11_QUESTIONS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
@@ -91,3 +92,37 @@ class AppealForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
+
+
+SCALE = [
+    ("5", _("Strongly agree")),
+    ("4", _("Agree")),
+    ("3", _("Neither agree nor disagree")),
+    ("2", _("Disagree")),
+    ("1", _("Strongly disagree")),
+]
+
+
+class SurveyForm(forms.Form):
+    """The A-11 statements, each optional, a free-text box and "it is not fixed"."""
+
+    comment = forms.CharField(
+        label=_("Anything else you want to tell us?"),
+        required=False,
+        widget=TEXTAREA,
+        max_length=4000,
+    )
+    not_fixed = forms.BooleanField(label=_("The problem is not fixed"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for driver, statement in A11_QUESTIONS.items():
+            self.fields[driver] = forms.ChoiceField(
+                label=statement, choices=SCALE, required=False, widget=forms.RadioSelect
+            )
+
+    def statement_fields(self) -> list[Any]:
+        return [self[driver] for driver in A11_QUESTIONS]
+
+    def answers(self) -> dict[str, int]:
+        return {d: int(self.cleaned_data[d]) for d in A11_QUESTIONS if self.cleaned_data.get(d)}

@@ -27,9 +27,9 @@ from commonweal.cases.public import public_request
 from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service
-from commonweal.feedback import appeals
+from commonweal.feedback import appeals, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
-from commonweal.portal.forms import AppealForm, ReportForm, TrackForm
+from commonweal.portal.forms import AppealForm, ReportForm, SurveyForm, TrackForm
 from commonweal.portal.limits import over_limit
 from commonweal.portal.search import by_group, find_services, offered_services
 
@@ -247,3 +247,28 @@ def _quarter_bounds() -> tuple[dt.datetime, dt.datetime]:
         dt.datetime.combine(start, dt.time(), tzinfo=zone),
         dt.datetime.combine(end, dt.time(), tzinfo=zone),
     )
+
+
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the survey behind an invitation link, once; store the answers apart."""
+    invitation = surveys.invitation_for(token)
+    if invitation is None:
+        raise Http404(_("This survey link is not valid."))
+    if invitation.used_at is not None:
+        return render(request, "portal/survey_done.html", {"already": True}, status=410)
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            surveys.answer(
+                invitation,
+                form.answers(),
+                form.cleaned_data["comment"],
+                form.cleaned_data["not_fixed"],
+            )
+        except ValueError:
+            return render(request, "portal/survey_done.html", {"already": True}, status=410)
+        service = invitation.request.service
+        reopened = form.cleaned_data["not_fixed"] and service.reopen_when_not_fixed
+        return render(request, "portal/survey_done.html", {"reopened": reopened})
+    context = {"form": form, "case": invitation.request}
+    return render(request, "portal/survey.html", context, status=400 if form.errors else 200)

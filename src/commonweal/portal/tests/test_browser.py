@@ -142,3 +142,31 @@ def test_a_resident_appeals_a_refusal(page, refused):
     expect(page.locator("#appeal-pending")).to_be_visible()
     expect(page.get_by_text("Your appeal was received.")).to_be_visible()
     page.shot("2-appeal-pending")
+
+
+def test_a_resident_answers_the_survey(page, city, refused):
+    from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+    from commonweal.feedback.surveys import token_hash
+
+    SurveyInvitation.objects.create(request=refused, token_hash=token_hash("t0ken-for-browser"))
+    page.goto("/survey/t0ken-for-browser/")
+    page.locator("label[for=id_satisfaction_1]").click()  # "Agree"
+    page.locator("label[for=id_equity_0]").click()  # "Strongly agree"
+    page.locator("label[for=id_not_fixed]").click()
+    page.get_by_label("Anything else you want to tell us?").fill("The hole is still there.")
+    page.shot("1-survey")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("#reopened")).to_be_visible()
+    page.shot("2-thanks")
+    stored = SurveyResponse.objects.get()
+    assert stored.answers == {"satisfaction": 4, "equity": 5} and stored.not_fixed
+
+
+def test_the_survey_passes_axe(page, refused, axe_violations):
+    from commonweal.feedback.models import SurveyInvitation
+    from commonweal.feedback.surveys import token_hash
+
+    SurveyInvitation.objects.create(request=refused, token_hash=token_hash("axe-token"))
+    page.goto("/survey/axe-token/")
+    page.shot("survey")
+    assert axe_violations(page) == []

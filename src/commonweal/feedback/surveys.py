@@ -1,0 +1,130 @@
+"""After-service surveys: the US federal A-11 Section 280 questions, sent once per request.
+
+1. The worker invites the requester of each request closed in the last 30 days who left an
+   email and has no invitation yet (`invite_closed_requests`); the link carries a random
+   token stored only as its SHA-256, and the email is in the resident's language first.
+2. The link works once (`answer`): the answers are stored with the request, not the
+   requester; "it is not fixed" reopens the request when its service allows it, as the
+   system acting on the resident's word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from commonweal.cases import services
+from commonweal.cases.authority import Actor
+from commonweal.cases.models import Outcome, ServiceRequest, Status
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+
+logger = logging.getLogger(__name__)
+INVITE_WITHIN = dt.timedelta(days=30)
+SURVEYOR = Actor.system("survey")
+
+#: the A-11 (2019) drivers and their statements, answered 1 (strongly disagree) to 5
+A11_QUESTIONS = {
+    "satisfaction": gettext_lazy("I am satisfied with the service I received."),
+    "confidence": gettext_lazy("This interaction increased my confidence in the city."),
+    "effectiveness": gettext_lazy("My issue was resolved."),
+    "ease": gettext_lazy("It was easy to report the problem."),
+    "efficiency": gettext_lazy("It took a reasonable amount of time."),
+    "equity": gettext_lazy("I was treated fairly."),
+    "employee": gettext_lazy("The staff I dealt with were helpful."),
+    "transparency": gettext_lazy("I understood what was happening throughout."),
+}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_closed_requests(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Send the survey invitations that are owed; return how many went out."""
+    now = now or timezone.now()
+    owed = (
+        ServiceRequest.objects.filter(
+            status=Status.CLOSED, closed_at__gte=now - INVITE_WITHIN, requester__email__gt=""
+        )
+        .exclude(outcome=Outcome.DUPLICATE)
+        .exclude(survey_invitation__sent_at__isnull=False)
+        .select_related("requester", "service", "jurisdiction")[:limit]
+    )
+    return sum(_invite(case) for case in owed)
+
+
+def _invite(case: ServiceRequest) -> bool:
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        invitation, _created = SurveyInvitation.objects.select_for_update().get_or_create(
+            request=case, defaults={"token_hash": token_hash(token)}
+        )
+        if invitation.sent_at is not None:
+            return False
+        invitation.token_hash, invitation.attempts = token_hash(token), invitation.attempts + 1
+        invitation.save(update_fields=["token_hash", "attempts"])
+    try:
+        invitation_email(case, token).send()
+    except Exception as error:  # any transport failure; retried next time with a new token
+        logger.warning("survey invitation %s not sent (%s)", invitation.pk, type(error).__name__)
+        return False
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return True
+
+
+def invitation_email(case: ServiceRequest, token: str) -> EmailMessage:
+    assert case.requester is not None
+    first = case.requester.language
+    languages = [first] + [code for code, _name in settings.LANGUAGES if code != first]
+    link = f"{settings.COMMONWEAL_SITE_URL.rstrip('/')}/survey/{token}/"
+    subjects, bodies = [], []
+    for code in languages:
+        with translation.override(code):
+            context = {"case": case, "city": case.jurisdiction.name, "link": link}
+            subjects.append(_("%(city)s: how did we do?") % {"city": case.jurisdiction.name})
+            bodies.append(render_to_string("feedback/invitation.txt", context).strip())
+    return EmailMessage(
+        subject=" / ".join(subjects),
+        body="\n\n— — —\n\n".join(bodies) + "\n",
+        to=[case.requester.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def invitation_for(token: str) -> SurveyInvitation | None:
+    return (
+        SurveyInvitation.objects.select_related("request__service")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def answer(
+    invitation: SurveyInvitation, answers: dict[str, Any], comment: str, not_fixed: bool
+) -> SurveyResponse:
+    """Store a response once; reopen the request when the resident says it is not fixed."""
+    with transaction.atomic():
+        current = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if current.used_at is not None:
+            raise ValueError("used")
+        current.used_at = timezone.now()
+        current.save(update_fields=["used_at"])
+        response = SurveyResponse.objects.create(
+            request_id=current.request_id, answers=answers, comment=comment, not_fixed=not_fixed
+        )
+        case = invitation.request
+        if not_fixed and case.service.reopen_when_not_fixed and case.status == Status.CLOSED:
+            reason = _("The resident answered the survey that the problem is not fixed.")
+            services.reopen(SURVEYOR, case, reason=reason)
+    return response

@@ -1,0 +1,94 @@
+"""A-11 surveys: one invitation per closed request, a single-use link, answers kept apart
+from the resident, and "not fixed" reopening the request when its service allows."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from commonweal import testing
+from commonweal.cases import services
+from commonweal.cases.models import CaseEvent, Outcome, ServiceRequest, Status
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+from commonweal.feedback.surveys import invite_closed_requests
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker recycles connections
+
+
+@pytest.fixture(autouse=True)
+def memory_mail(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def fixed(city):
+    case = services.submit(
+        city.resident, service=city.pothole, channel="web", description="Hole",
+        attributes={"lane": "left"}, lat=40.05, long=-75.05,
+        requester=services.RequesterDetails(email="rosa@example.org", language="es"),
+    )  # fmt: skip
+    return services.close(testing.as_actor(city.sam), case, Outcome.RESOLVED, public_text="Done.")
+
+
+def survey_link():
+    invitations = [m for m in mail.outbox if "/survey/" in m.body]
+    assert len(invitations) == 1
+    return re.search(r"http://[^/]+(/survey/[^/\s]+/)", invitations[0].body).group(1)
+
+
+def test_the_worker_invites_once_in_the_residents_language(fixed):
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    link = survey_link()
+    message = next(m for m in mail.outbox if "/survey/" in m.body)
+    assert message.to == ["rosa@example.org"]
+    assert message.body.index("Su aviso") < message.body.index("Your report")
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.sent_at and link.split("/")[2] not in invitation.token_hash
+
+
+def test_answers_are_stored_apart_and_the_link_works_once(client, fixed):
+    invite_closed_requests()
+    link = survey_link()
+    assert client.get(link).status_code == 200
+    response = client.post(link, {"satisfaction": "4", "equity": "5", "comment": "Quick."})
+    assert "Thank you for your answers" in response.content.decode()
+    stored = SurveyResponse.objects.get()
+    assert stored.answers == {"satisfaction": 4, "equity": 5} and stored.request_id == fixed.pk
+    assert not hasattr(stored, "requester")
+    assert client.get(link).status_code == 410
+    assert client.post(link, {"satisfaction": "1"}).status_code == 410
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_not_fixed_reopens_the_request(client, fixed):
+    invite_closed_requests()
+    response = client.post(survey_link(), {"not_fixed": "on"})
+    assert "we have reopened your report" in response.content.decode()
+    case = ServiceRequest.objects.get(pk=fixed.pk)
+    assert case.status == Status.ACKNOWLEDGED
+    event = CaseEvent.objects.filter(request=case).latest("sequence")
+    assert event.action == "case.reopened" and event.actor_label == "system:survey"
+
+
+def test_not_fixed_is_only_recorded_where_the_service_does_not_reopen(client, city, fixed):
+    city.pothole.reopen_when_not_fixed = False
+    city.pothole.save()
+    invite_closed_requests()
+    client.post(survey_link(), {"not_fixed": "on"})
+    assert ServiceRequest.objects.get(pk=fixed.pk).status == Status.CLOSED
+    assert SurveyResponse.objects.get().not_fixed
+
+
+def test_a_made_up_link_is_not_found(client, fixed):
+    assert client.get(reverse("portal:survey", args=["made-up-token"])).status_code == 404
+
+
+def test_residents_without_email_and_duplicates_are_not_invited(city, pothole_request):
+    services.close(
+        testing.as_actor(city.sam), pothole_request, Outcome.RESOLVED, public_text="Done."
+    )
+    assert invite_closed_requests() == 0
+    assert mail.outbox == []
