@@ -213,6 +213,8 @@ COMMONWEAL_TILE_ATTRIBUTION = os.environ.get(
 #: days after a closure within which a resident may appeal it, and days a review may take
 COMMONWEAL_APPEAL_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DAYS", "30"))
 COMMONWEAL_APPEAL_DECISION_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DECISION_DAYS", "10"))
+#: days a department has to answer a complaint
+COMMONWEAL_COMPLAINT_DAYS = int(os.environ.get("COMMONWEAL_COMPLAINT_DAYS", "15"))
 
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(

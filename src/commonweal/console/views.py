@@ -51,8 +51,8 @@ from commonweal.console.forms import (
     RuleForm,
 )
 from commonweal.console.maps import district_svg_parts
-from commonweal.feedback import appeals
-from commonweal.feedback.models import Appeal, AppealStatus
+from commonweal.feedback import appeals, complaints
+from commonweal.feedback.models import Appeal, AppealStatus, Complaint
 
 PAGE_SIZE = 25
 
@@ -431,3 +431,33 @@ def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Appeal #%(id)s decided.") % {"id": pk})
     return redirect("console:appeals")
+
+
+@staff_required
+def complaints_queue(request: HttpRequest) -> HttpResponse:
+    """List the complaints and compliments of the user's departments: unanswered first."""
+    actor = staff_actor(request)
+    mine = Complaint.objects.filter(department__in=visible_departments(actor))
+    context = {
+        "open": mine.filter(responded_at__isnull=True).select_related("department", "request"),
+        "answered": mine.filter(responded_at__isnull=False)
+        .select_related("department", "responded_by")
+        .order_by("-responded_at")[:20],
+        "now": timezone.now(),
+    }
+    return render(request, "console/complaints.html", context)
+
+
+@staff_required
+@require_POST
+def answer_complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer a complaint or compliment (department head or supervisor)."""
+    actor = staff_actor(request)
+    item = get_object_or_404(Complaint, pk=pk, department__in=visible_departments(actor))
+    try:
+        complaints.respond(actor, item, request.POST.get("response", ""))
+    except (AuthorityError, CaseError, ValidationError) as problem:
+        messages.error(request, _problem_text(problem))
+    else:
+        messages.success(request, _("Answered #%(id)s.") % {"id": pk})
+    return redirect("console:complaints")

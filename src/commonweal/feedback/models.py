@@ -92,3 +92,39 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"survey response #{self.pk}"
+
+
+class ComplaintKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    COMPLIMENT = "compliment", _("Compliment")
+
+
+class Complaint(models.Model):
+    """A complaint or compliment about a service or staff (not a service request), routed to
+    the department's head with a date by which to answer it."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ComplaintKind.choices)
+    department = models.ForeignKey(
+        "catalog.Department", on_delete=models.PROTECT, related_name="complaints"
+    )
+    text = models.TextField(_("what happened"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(_("email for the answer"), blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    respond_by = models.DateTimeField(_("respond by"))
+    response = models.TextField(_("response"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint or compliment")
+        ordering = ["respond_by"]
+        indexes = [models.Index(fields=["department", "responded_at", "respond_by"])]
+
+    def __str__(self) -> str:
+        # No text or address here: this string can reach logs.
+        return f"{self.kind} #{self.pk}"

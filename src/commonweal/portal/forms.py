@@ -9,8 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.catalog.forms import attribute_fields
-from commonweal.catalog.models import District, Service
+from commonweal.catalog.models import Department, District, Service
 from commonweal.core.forms import style
+from commonweal.feedback.models import ComplaintKind
 from commonweal.feedback.surveys import A11_QUESTIONS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -126,3 +127,29 @@ class SurveyForm(forms.Form):
 
     def answers(self) -> dict[str, int]:
         return {d: int(self.cleaned_data[d]) for d in A11_QUESTIONS if self.cleaned_data.get(d)}
+
+
+class ComplaintForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Is this a complaint or a compliment?"),
+        choices=ComplaintKind.choices,
+        widget=forms.RadioSelect,
+    )
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"), label=_("Which department is it about?")
+    )
+    text = forms.CharField(
+        label=_("What happened?"), widget=TEXTAREA, max_length=4000, required=False
+    )  # checked in `complaints.lodge` with the tracking number, so both show at once
+    tracking = forms.CharField(
+        label=_("Tracking number of a report it concerns (optional)"), required=False, max_length=16
+    )
+    email = forms.EmailField(
+        label=_("Your email, for our answer (optional)"),
+        required=False,
+        help_text=_("Used only to answer you; never published."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)

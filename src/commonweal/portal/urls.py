@@ -12,6 +12,7 @@ urlpatterns = [
     path("track/<str:public_id>/", views.follow, name="follow"),
     path("track/<str:public_id>/appeal/", views.appeal, name="appeal"),
     path("survey/<str:token>/", views.survey, name="survey"),
+    path("complaints/", views.complaint, name="complaint"),
     path("charter/", views.charter, name="charter"),
     path("charter/<slug:service_code>/", views.charter_service, name="charter-service"),
 ]

@@ -27,9 +27,15 @@ from commonweal.cases.public import public_request
 from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service
-from commonweal.feedback import appeals, surveys
+from commonweal.feedback import appeals, complaints, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
-from commonweal.portal.forms import AppealForm, ReportForm, SurveyForm, TrackForm
+from commonweal.portal.forms import (
+    AppealForm,
+    ComplaintForm,
+    ReportForm,
+    SurveyForm,
+    TrackForm,
+)
 from commonweal.portal.limits import over_limit
 from commonweal.portal.search import by_group, find_services, offered_services
 
@@ -272,3 +278,22 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "portal/survey_done.html", {"reopened": reopened})
     context = {"form": form, "case": invitation.request}
     return render(request, "portal/survey.html", context, status=400 if form.errors else 200)
+
+
+def complaint(request: HttpRequest) -> HttpResponse:
+    """Take a complaint or compliment about a service or staff, for the department's head."""
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lodged = complaints.lodge(
+                data["kind"], data["department"], data["text"],
+                tracking=data["tracking"], email=data["email"],
+            )  # fmt: skip
+        except ValidationError as problems:
+            attach_domain_errors(form, problems)
+        else:
+            return render(request, "portal/complaint_sent.html", {"complaint": lodged})
+    return render(
+        request, "portal/complaint.html", {"form": form}, status=400 if form.errors else 200
+    )

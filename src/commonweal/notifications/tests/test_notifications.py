@@ -78,8 +78,8 @@ def test_updates_and_closure_each_send_one_email(city):
     services.publish_update(ana, case, "Crew booked for Tuesday.")
     case = services.close(ana, case, Outcome.RESOLVED, public_text="Filled and rolled.")
     run_worker()
-    bodies = sorted(m.body for m in mail.outbox)
-    assert len(bodies) == 2
+    bodies = sorted(m.body for m in mail.outbox if "/survey/" not in m.body)
+    assert len(bodies) == 2  # (the survey invitation that follows a closure is its own test)
     assert any("Crew booked for Tuesday." in b for b in bodies)
     assert any("Filled and rolled." in b for b in bodies)
 

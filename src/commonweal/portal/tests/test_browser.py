@@ -53,6 +53,7 @@ def public_pages(case, refused):
         ("track-unknown", "/track/?tracking_number=NOPE1234"),
         ("follow", f"/track/{case.public_id}/"),
         ("charter", "/charter/"),
+        ("complaint", "/complaints/"),
         ("charter-service", "/charter/pothole/"),
         ("open311-guide", "/open311/"),
     ]
