@@ -153,3 +153,11 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("Your email"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)

@@ -11,12 +11,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from shapely.geometry import shape
 
 from commonweal.cases import photos, services
@@ -29,10 +32,12 @@ from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service
 from commonweal.feedback import appeals, complaints, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
+from commonweal.portal import accounts
 from commonweal.portal.forms import (
     AppealForm,
     ComplaintForm,
     ReportForm,
+    SignInForm,
     SurveyForm,
     TrackForm,
 )
@@ -104,7 +109,10 @@ def _file_report(service: Service, form: ReportForm, request: HttpRequest) -> Se
             address=address,
             media_url=default_storage.url(photo_name) if photo_name else "",
             requester=services.RequesterDetails(
-                name=data["name"], email=data["email"], phone=data["phone"]
+                name=data["name"],
+                email=data["email"] or getattr(request.user, "email", ""),
+                phone=data["phone"],
+                account=request.user if request.user.is_authenticated else None,
             ),
         )
     except ValidationError:
@@ -297,3 +305,43 @@ def complaint(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/complaint.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Email a one-time sign-in link (same answer for any address)."""
+    if request.user.is_authenticated and request.user.username.startswith("resident:"):
+        return redirect("portal:my-requests")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if over_limit(request):
+            return render(request, "portal/too_many.html", {"wait_minutes": 60}, status=429)
+        accounts.send_sign_in_link(form.cleaned_data["email"])
+        return render(request, "portal/sign_in.html", {"form": SignInForm(), "sent": True})
+    return render(
+        request, "portal/sign_in.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def sign_in_with_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Sign a resident in with their link, once."""
+    user = accounts.redeem(token)
+    if user is None:
+        return render(
+            request, "portal/sign_in.html", {"form": SignInForm(), "invalid": True}, status=410
+        )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("portal:my-requests")
+
+
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """List the signed-in resident's reports."""
+    if not request.user.is_authenticated:
+        return redirect("portal:sign-in")
+    user = User.objects.get(pk=request.user.pk)
+    return render(request, "portal/my_requests.html", {"requests": accounts.my_requests(user)})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:home")

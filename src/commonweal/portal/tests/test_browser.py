@@ -54,6 +54,7 @@ def public_pages(case, refused):
         ("follow", f"/track/{case.public_id}/"),
         ("charter", "/charter/"),
         ("complaint", "/complaints/"),
+        ("sign-in", "/account/sign-in/"),
         ("charter-service", "/charter/pothole/"),
         ("open311-guide", "/open311/"),
     ]
