@@ -128,3 +128,34 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         # No text or address here: this string can reach logs.
         return f"{self.kind} #{self.pk}"
+
+
+class SurveyVariant(models.TextChoices):
+    A11_2019 = "a11-2019", _("A-11 classic (2019): eight statements, 1-5")
+    A11_2023 = "a11-2023", _("A-11 revised (2023): trust, what went well and what did not")
+
+
+class SurveySettings(models.Model):
+    """Which survey a jurisdiction's residents get, and any questions it adds."""
+
+    jurisdiction = models.OneToOneField(
+        "catalog.Jurisdiction", on_delete=models.CASCADE, related_name="survey_settings"
+    )
+    variant = models.CharField(
+        _("survey"), max_length=10, choices=SurveyVariant.choices, default=SurveyVariant.A11_2019
+    )
+    extra_questions = models.JSONField(
+        _("added statements"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Statements answered 1-5, e.g. [{"code": "signs", "en": "The signs were clear.", '
+            '"es": "Las señales eran claras."}].'
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("survey settings")
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id}: {self.variant}"

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Outcome, ServiceRequest, Status
-from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse, SurveySettings
 
 logger = logging.getLogger(__name__)
 INVITE_WITHIN = dt.timedelta(days=30)
@@ -44,6 +44,24 @@ A11_QUESTIONS = {
     "employee": gettext_lazy("The staff I dealt with were helpful."),
     "transparency": gettext_lazy("I understood what was happening throughout."),
 }
+
+
+#: the 2023 form's tick boxes: what went well, and what did not
+A11_2023_DRIVERS = {
+    "effectiveness": gettext_lazy("My problem was dealt with"),
+    "ease": gettext_lazy("It was easy"),
+    "efficiency": gettext_lazy("It was quick enough"),
+    "transparency": gettext_lazy("I knew what was happening"),
+    "humanity": gettext_lazy("I was treated with respect"),
+    "employee": gettext_lazy("The staff were helpful"),
+    "other": gettext_lazy("Something else"),
+}
+
+
+def settings_for(case: ServiceRequest) -> SurveySettings:
+    """Return the jurisdiction's survey settings (the classic A-11 form when none are set)."""
+    found = SurveySettings.objects.filter(jurisdiction_id=case.jurisdiction_id).first()
+    return found or SurveySettings(jurisdiction_id=case.jurisdiction_id)
 
 
 def token_hash(token: str) -> str:
@@ -111,7 +129,11 @@ def invitation_for(token: str) -> SurveyInvitation | None:
 
 
 def answer(
-    invitation: SurveyInvitation, answers: dict[str, Any], comment: str, not_fixed: bool
+    invitation: SurveyInvitation,
+    answers: dict[str, Any],
+    comment: str,
+    not_fixed: bool,
+    form: str = "a11-2019",
 ) -> SurveyResponse:
     """Store a response once; reopen the request when the resident says it is not fixed."""
     with transaction.atomic():
@@ -121,7 +143,11 @@ def answer(
         current.used_at = timezone.now()
         current.save(update_fields=["used_at"])
         response = SurveyResponse.objects.create(
-            request_id=current.request_id, answers=answers, comment=comment, not_fixed=not_fixed
+            request_id=current.request_id,
+            form=form,
+            answers=answers,
+            comment=comment,
+            not_fixed=not_fixed,
         )
         case = invitation.request
         if not_fixed and case.service.reopen_when_not_fixed and case.status == Status.CLOSED:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.catalog.forms import attribute_fields
 from commonweal.catalog.models import Department, District, Service
 from commonweal.core.forms import style
-from commonweal.feedback.models import ComplaintKind
-from commonweal.feedback.surveys import A11_QUESTIONS
+from commonweal.feedback.models import ComplaintKind, SurveySettings, SurveyVariant
+from commonweal.feedback.surveys import A11_2023_DRIVERS, A11_QUESTIONS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
@@ -95,6 +96,7 @@ class AppealForm(forms.Form):
         style(self)
 
 
+YES_NO = [("1", _("Yes")), ("0", _("No"))]
 SCALE = [
     ("5", _("Strongly agree")),
     ("4", _("Agree")),
@@ -105,7 +107,8 @@ SCALE = [
 
 
 class SurveyForm(forms.Form):
-    """The A-11 statements, each optional, a free-text box and "it is not fixed"."""
+    """The jurisdiction's A-11 survey (classic or revised) plus its added statements, every
+    question optional, then free text and "it is not fixed"."""
 
     comment = forms.CharField(
         label=_("Anything else you want to tell us?"),
@@ -115,18 +118,51 @@ class SurveyForm(forms.Form):
     )
     not_fixed = forms.BooleanField(label=_("The problem is not fixed"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, survey: SurveySettings, **kwargs: Any) -> None:
+        self.survey = survey
         super().__init__(*args, **kwargs)
-        for driver, statement in A11_QUESTIONS.items():
-            self.fields[driver] = forms.ChoiceField(
-                label=statement, choices=SCALE, required=False, widget=forms.RadioSelect
-            )
+        self.questions: list[str] = []
+        if survey.variant == SurveyVariant.A11_2023:
+            self._ask("trust", _("This interaction increased my trust in the city."), YES_NO)
+            drivers = list(A11_2023_DRIVERS.items())
+            self._tick("well", _("What went well?"), drivers)
+            self._tick("not_well", _("What did not go well?"), drivers)
+        else:
+            for driver, statement in A11_QUESTIONS.items():
+                self._ask(driver, statement, SCALE)
+        language = get_language() or "en"
+        for extra in survey.extra_questions:
+            label = extra.get(language[:2]) or extra.get("en") or extra["code"]
+            self._ask(f"extra_{extra['code']}", label, SCALE)
 
-    def statement_fields(self) -> list[Any]:
-        return [self[driver] for driver in A11_QUESTIONS]
+    def _ask(self, name: str, label: Any, choices: list[tuple[str, Any]]) -> None:
+        self.fields[name] = forms.ChoiceField(
+            label=label, choices=choices, required=False, widget=forms.RadioSelect
+        )
+        self.questions.append(name)
+
+    def _tick(self, name: str, label: Any, choices: list[tuple[str, Any]]) -> None:
+        self.fields[name] = forms.MultipleChoiceField(
+            label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
+        )
+        self.questions.append(name)
+
+    def question_fields(self) -> list[tuple[Any, str]]:
+        """Return each question with how it is answered: "radio" or "checkbox"."""
+        kinds = {forms.RadioSelect: "radio", forms.CheckboxSelectMultiple: "checkbox"}
+        return [(self[name], kinds[type(self.fields[name].widget)]) for name in self.questions]
 
     def answers(self) -> dict[str, int]:
-        return {d: int(self.cleaned_data[d]) for d in A11_QUESTIONS if self.cleaned_data.get(d)}
+        """Code the answers as A-11 exports do: 1-5 per statement; 1 ticked, 0 offered."""
+        data, coded = self.cleaned_data, dict[str, int]()
+        for name in self.questions:
+            value = data.get(name)
+            if isinstance(self.fields[name], forms.MultipleChoiceField):
+                offered = [key for key, _label in self.fields[name].choices]  # type: ignore[attr-defined]
+                coded |= {f"{name}_{key}": int(key in (value or [])) for key in offered}
+            elif value:
+                coded[name] = int(value)
+        return coded
 
 
 class ComplaintForm(forms.Form):

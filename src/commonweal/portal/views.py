@@ -270,7 +270,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404(_("This survey link is not valid."))
     if invitation.used_at is not None:
         return render(request, "portal/survey_done.html", {"already": True}, status=410)
-    form = SurveyForm(request.POST or None)
+    survey_settings = surveys.settings_for(invitation.request)
+    form = SurveyForm(request.POST or None, survey=survey_settings)
     if request.method == "POST" and form.is_valid():
         try:
             surveys.answer(
@@ -278,6 +279,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 form.answers(),
                 form.cleaned_data["comment"],
                 form.cleaned_data["not_fixed"],
+                form=survey_settings.variant,
             )
         except ValueError:
             return render(request, "portal/survey_done.html", {"already": True}, status=410)

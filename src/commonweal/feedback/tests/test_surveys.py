@@ -11,7 +11,7 @@ from django.urls import reverse
 from commonweal import testing
 from commonweal.cases import services
 from commonweal.cases.models import CaseEvent, Outcome, ServiceRequest, Status
-from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse, SurveySettings
 from commonweal.feedback.surveys import invite_closed_requests
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker recycles connections
@@ -92,3 +92,22 @@ def test_residents_without_email_and_duplicates_are_not_invited(city, pothole_re
     )
     assert invite_closed_requests() == 0
     assert mail.outbox == []
+
+
+def test_administrators_switch_to_the_2023_form_and_add_a_statement(client, city, fixed):
+    SurveySettings.objects.create(
+        jurisdiction=city.jurisdiction,
+        variant="a11-2023",
+        extra_questions=[{"code": "signs", "en": "The signs were clear.", "es": "Claras."}],
+    )
+    invite_closed_requests()
+    link = survey_link()
+    page = client.get(link).content.decode()
+    assert "What went well?" in page and "The signs were clear." in page
+    assert "I am satisfied with the service I received." not in page
+    client.post(link, {"trust": "1", "well": ["ease", "employee"], "extra_signs": "4"})
+    stored = SurveyResponse.objects.get()
+    assert stored.form == "a11-2023"
+    assert stored.answers["trust"] == 1 and stored.answers["extra_signs"] == 4
+    assert stored.answers["well_ease"] == 1 and stored.answers["well_efficiency"] == 0
+    assert stored.answers["not_well_ease"] == 0
