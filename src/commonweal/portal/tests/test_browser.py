@@ -172,3 +172,18 @@ def test_the_survey_passes_axe(page, refused, axe_violations):
     page.goto("/survey/axe-token/")
     page.shot("survey")
     assert axe_violations(page) == []
+
+
+def test_a_resident_signs_in_and_my_reports_passes_axe(page, refused, settings, axe_violations):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page.goto("/account/sign-in/")
+    page.get_by_label("Your email").fill("rosa@example.org")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.locator("#link-sent")).to_be_visible()
+    link = re.search(r"http://[^/]+(/account/sign-in/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    expect(page.get_by_role("link", name=refused.public_id)).to_be_visible()
+    page.shot("my-reports")
+    assert axe_violations(page) == []
