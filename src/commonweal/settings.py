@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "commonweal.console",
     "commonweal.portal",
     "commonweal.feedback",
+    "commonweal.analytics",
     "django_tasks",
     "django_tasks_db",
 ]
