@@ -157,7 +157,7 @@ def baseline(
     from django.db import connection
 
     filters = {k: v for k, v in params.items() if k != "page"}
-    scoped = queues.queue(actor, departments, filters, now)
+    scoped = queues.queue(actor, departments, filters)
     rows = queues.page_rows(
         queues.flagged(scoped, filters.get("flag", ""), now), filters.get("sort", "")
     )

@@ -8,18 +8,8 @@ from django.utils import timezone
 
 from commonweal.cases import log
 from commonweal.cases.authority import Actor, authorize
-from commonweal.cases.errors import AuthorityError
 from commonweal.cases.models import Action, Requester, ServiceRequest
 from commonweal.cases.services import build_event
-
-
-def may_view_contact(actor: Actor, case: ServiceRequest) -> bool:
-    """Return whether the actor's authority covers seeing this request's contact details."""
-    try:
-        authorize(actor, Action.VIEW_CONTACT, case)
-    except AuthorityError:
-        return False
-    return True
 
 
 def reveal_contact(actor: Actor, case: ServiceRequest) -> Requester | None:

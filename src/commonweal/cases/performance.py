@@ -33,16 +33,20 @@ def previous_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def standards_kept(
-    start: dt.datetime, end: dt.datetime, *, by_district: bool = False
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    by_district: bool = False,
+    service_id: int | None = None,
 ) -> dict[tuple[int, str], Kept]:
-    """Return (due, met) per service — and per district name when asked — in one query."""
+    """Return (due, met) per service — and per district name when asked, for one service
+    when given — in one query."""
     met = Q(outcome__in=RESOLVING_OUTCOMES, closed_at__lte=F("resolve_due"))
     keys = ["service_id", "district__name"] if by_district else ["service_id"]
-    rows = (
-        ServiceRequest.objects.filter(resolve_due__gte=start, resolve_due__lt=end)
-        .values(*keys)
-        .annotate(due=Count("pk"), met=Count("pk", filter=met))
-    )
+    due = ServiceRequest.objects.filter(resolve_due__gte=start, resolve_due__lt=end)
+    if service_id is not None:
+        due = due.filter(service_id=service_id)
+    rows = due.values(*keys).annotate(due=Count("pk"), met=Count("pk", filter=met))
     return {
         (row["service_id"], row.get("district__name") or ""): Kept(row["due"], row["met"])
         for row in rows

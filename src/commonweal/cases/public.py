@@ -79,9 +79,7 @@ def public_request(public_id: str) -> PublicRequest | None:
     service = Service.objects.get(pk=row["service_id"])
     lat, long, address = row["lat"], row["long"], row["address"]
     if service.sensitive:
-        address = ""
-        lat = None if lat is None else round(round(lat / GENERALISE_TO) * GENERALISE_TO, 6)
-        long = None if long is None else round(round(long / GENERALISE_TO) * GENERALISE_TO, 6)
+        lat, long, address = generalised(lat, long)
     return PublicRequest(
         public_id=row["public_id"],
         service=service,
@@ -97,6 +95,14 @@ def public_request(public_id: str) -> PublicRequest | None:
         long=long,
         history=public_history(row["pk"]),
     )
+
+
+def generalised(lat: float | None, long: float | None) -> tuple[float | None, float | None, str]:
+    """Return a sensitive request's place as published: snapped to the grid, no address."""
+    if lat is None or long is None:
+        return None, None, ""
+    snap = GENERALISE_TO
+    return round(round(lat / snap) * snap, 6), round(round(long / snap) * snap, 6), ""
 
 
 def public_history(request_pk: int) -> list[PublicEvent]:

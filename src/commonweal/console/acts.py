@@ -87,6 +87,7 @@ class Options:
 
     allowed: dict[str, DelegatedAuthority] = field(default_factory=dict)
     by_approval: set[str] = field(default_factory=set)
+    may_view_contact: bool = False
 
     def max_days(self) -> int | None:
         rule = self.allowed.get(Action.EXTEND_DUE)
@@ -123,6 +124,8 @@ def options_for(
     """Return what `actor` may do to `case` now, and what they may only propose."""
     lines = matrix_lines(actor) if lines is None else lines
     options = Options()
+    contact_rule = _allowing(lines[Action.VIEW_CONTACT], actor, Action.VIEW_CONTACT, case)
+    options.may_view_contact = contact_rule is not None
     may_propose = _allowing(lines[Action.PROPOSE], actor, Action.PROPOSE, case) is not None
     for action in ACTION_FORMS:
         if case.status not in TRANSITIONS[Action(action)][0]:

@@ -22,8 +22,7 @@ def district_svg_parts(boundary: dict[str, Any] | None, lat: float, long: float)
 
     Longitude is scaled by cos(latitude) so shapes keep their proportions.
     """
-    geometry = (boundary or {}).get("geometry", boundary or {})
-    rings = _rings(geometry)
+    rings = _rings(boundary or {})  # boundaries are validated Polygons or MultiPolygons
     points = [pt for ring in rings for pt in ring] or [[long, lat]]
     points.append([long, lat])
     squeeze = math.cos(math.radians(lat))

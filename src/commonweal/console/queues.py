@@ -21,9 +21,7 @@ SORTS: dict[str, list[Any]] = {
 }
 
 
-def queue(
-    actor: Actor, departments: Any, filters: dict[str, Any], now: dt.datetime
-) -> QuerySet[ServiceRequest]:
+def queue(actor: Actor, departments: Any, filters: dict[str, Any]) -> QuerySet[ServiceRequest]:
     """Return the requests matching the queue's filters (without sorting or the time flag)."""
     requests = ServiceRequest.objects.filter(department__in=departments)
     if filters.get("mine"):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from commonweal.cases import proposals, services
-from commonweal.cases.contact import may_view_contact, reveal_contact
+from commonweal.cases.contact import reveal_contact
 from commonweal.cases.duplicates import duplicate_candidates
 from commonweal.cases.errors import AuthorityError, CaseError, ConflictError
 from commonweal.cases.matrix import delete_rule, save_rule
@@ -65,7 +65,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, departments=departments)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     now = timezone.now()
-    scoped = queues.queue(actor, departments, filters, now)
+    scoped = queues.queue(actor, departments, filters)
     rows = queues.flagged(scoped, filters.get("flag", ""), now)
     page = Paginator(queues.page_rows(rows, filters.get("sort", "")), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -131,7 +131,7 @@ def _render_case(
         "forms": forms,
         "proposal_forms": proposal_forms,
         "propose": propose,
-        "may_view_contact": may_view_contact(actor, case),
+        "may_view_contact": options.may_view_contact,
         "contact": contact,
         "duplicates": list(duplicate_candidates(case).select_related("service")[:5])
         if case.is_open

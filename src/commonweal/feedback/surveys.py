@@ -19,8 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,6 +27,7 @@ from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Outcome, ServiceRequest, Status
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse, SurveySettings
+from commonweal.notifications.sending import bilingual_email
 
 logger = logging.getLogger(__name__)
 INVITE_WITHIN = dt.timedelta(days=30)
@@ -103,20 +103,10 @@ def _invite(case: ServiceRequest) -> bool:
 
 def invitation_email(case: ServiceRequest, token: str) -> EmailMessage:
     assert case.requester is not None
-    first = case.requester.language
-    languages = [first] + [code for code, _name in settings.LANGUAGES if code != first]
     link = f"{settings.COMMONWEAL_SITE_URL.rstrip('/')}/survey/{token}/"
-    subjects, bodies = [], []
-    for code in languages:
-        with translation.override(code):
-            context = {"case": case, "city": case.jurisdiction.name, "link": link}
-            subjects.append(_("%(city)s: how did we do?") % {"city": case.jurisdiction.name})
-            bodies.append(render_to_string("feedback/invitation.txt", context).strip())
-    return EmailMessage(
-        subject=" / ".join(subjects),
-        body="\n\n— — —\n\n".join(bodies) + "\n",
-        to=[case.requester.email],
-        headers={"Auto-Submitted": "auto-generated"},
+    context = {"case": case, "city": case.jurisdiction.name, "link": link}
+    return bilingual_email(
+        case.requester.email, case.requester.language, "feedback/invitation", lambda: context
     )
 
 

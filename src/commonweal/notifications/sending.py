@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -98,14 +100,23 @@ def compose(notification: Notification) -> EmailMessage | None:
     address, language = recipient(notification)
     if not address:
         return None
+    template = f"notifications/{notification.kind}"
+    return bilingual_email(address, language, template, lambda: _context(notification))
+
+
+def bilingual_email(
+    address: str, language: str, template: str, context: Callable[[], dict[str, Any]]
+) -> EmailMessage:
+    """Return an email with `<template>_subject.txt` and `<template>.txt` rendered in the
+    recipient's language first, then in each other language (the context is built inside
+    each language, so labels it holds are translated too)."""
     languages = [language] + [code for code, _name in settings.LANGUAGES if code != language]
     subjects, bodies = [], []
     for code in languages:
         with translation.override(code):
-            context = _context(notification)
-            template = f"notifications/{notification.kind}"
-            subjects.append(render_to_string(f"{template}_subject.txt", context).strip())
-            bodies.append(render_to_string(f"{template}.txt", context).strip())
+            values = context()
+            subjects.append(render_to_string(f"{template}_subject.txt", values).strip())
+            bodies.append(render_to_string(f"{template}.txt", values).strip())
     return EmailMessage(
         subject=" / ".join(subjects),
         body="\n\n— — —\n\n".join(bodies) + "\n",

@@ -9,10 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from commonweal.cases.models import CaseEvent, Outcome, Status
+from commonweal.cases.public import generalised
 from commonweal.catalog.models import Service
-
-#: sensitive services publish locations snapped to this grid (degrees, about 1 km)
-GENERALISE_TO = 0.01
 
 #: our outcome -> the mySociety update status of a closure
 CLOSED_UPDATE_STATUS = {
@@ -88,8 +86,7 @@ def _location(row: dict[str, Any]) -> tuple[float | None, float | None, str]:
     lat, long = row["lat"], row["long"]
     if not row["sensitive"] or lat is None or long is None:
         return lat, long, row["address"]
-    snap = GENERALISE_TO
-    return round(round(lat / snap) * snap, 6), round(round(long / snap) * snap, 6), ""
+    return generalised(lat, long)
 
 
 def request_item(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A per-address limit on reports, counted in the shared database cache.
+"""A per-address limit on reports and sign-in links: DRF's rate throttle (the one the Open311
+POSTs use, counting in the shared database cache), applied to the portal's plain views.
 
 Someone over the limit is told so plainly — when they can try again and that they can call
 instead — never silently dropped.
@@ -6,30 +7,26 @@ instead — never silently dropped.
 
 from __future__ import annotations
 
-import time
+import math
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework.throttling import SimpleRateThrottle
 
 
-def client_address(request: HttpRequest) -> str:
-    """Return the client's address, trusting NUM_PROXIES reverse proxies in front."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    proxies = settings.NUM_PROXIES
-    if proxies and len(hops) >= proxies:
-        return hops[-proxies]
-    return str(request.META.get("REMOTE_ADDR", ""))
+class PortalThrottle(SimpleRateThrottle):
+    scope = "portal"
+
+    def get_rate(self) -> str:
+        return f"{settings.PORTAL_REPORTS_PER_HOUR}/hour"
+
+    def get_cache_key(self, request: HttpRequest, view: object) -> str:
+        return f"throttle:{self.scope}:{self.get_ident(request)}"  # type: ignore[arg-type]
 
 
 def over_limit(request: HttpRequest) -> int:
-    """Count one report from this address; return seconds to wait if over the limit, else 0."""
-    allowed, window = settings.PORTAL_REPORTS_PER_HOUR, 3600
-    bucket = int(time.time() // window)
-    key = f"portal-reports:{client_address(request)}:{bucket}"
-    cache.add(key, 0, timeout=window)
-    count = cache.incr(key)
-    if count > allowed:
-        return window - int(time.time() % window)
-    return 0
+    """Count one submission from this address; return seconds to wait if over, else 0."""
+    throttle = PortalThrottle()
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
+        return 0
+    return max(1, math.ceil(throttle.wait() or 1))

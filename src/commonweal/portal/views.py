@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import shapely
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -25,11 +26,12 @@ from shapely.geometry import shape
 from commonweal.cases import photos, services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Channel, ServiceRequest
-from commonweal.cases.performance import previous_quarter, standards_kept
+from commonweal.cases.performance import Kept, previous_quarter, standards_kept
 from commonweal.cases.public import public_request
 from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
-from commonweal.catalog.models import District, Jurisdiction, Priority, Service
+from commonweal.catalog.geo import district_index
+from commonweal.catalog.models import District, Jurisdiction, Priority, Service, ServiceStandard
 from commonweal.feedback import appeals, complaints, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
 from commonweal.portal import accounts
@@ -128,7 +130,7 @@ def _place(data: dict[str, Any]) -> tuple[float | None, float | None, str]:
     district: District | None = data["district"]
     if district is None:
         return None, None, ""
-    point = shape(district.boundary.get("geometry", district.boundary)).representative_point()
+    point = shape(district.boundary).representative_point()
     return (
         point.y,
         point.x,
@@ -137,26 +139,35 @@ def _place(data: dict[str, Any]) -> tuple[float | None, float | None, str]:
 
 
 def map_centre(service: Service) -> tuple[float, float]:
-    """Return the middle of the jurisdiction's districts (latitude, longitude)."""
-    shapes = [
-        shape(d.boundary.get("geometry", d.boundary))
-        for d in District.objects.filter(jurisdiction_id=service.jurisdiction_id)
-    ]
-    if not shapes:
+    """Return the middle of the jurisdiction's districts (latitude, longitude), from the
+    cached district index rather than re-reading every boundary on each page."""
+    geometries = district_index(service.jurisdiction).geometries
+    if not len(geometries):
         return 40.0, -75.0
-    west = min(s.bounds[0] for s in shapes)
-    south = min(s.bounds[1] for s in shapes)
-    east = max(s.bounds[2] for s in shapes)
-    north = max(s.bounds[3] for s in shapes)
+    west, south, east, north = shapely.total_bounds(geometries)
     return round((south + north) / 2, 6), round((west + east) / 2, 6)
 
 
 def promise(service: Service) -> dict[str, Any] | None:
     """Return the normal-priority standard residents are promised today, if any."""
-    standard = standard_for(service, Priority.NORMAL, timezone.now())
+    return _wording(standard_for(service, Priority.NORMAL, timezone.now()))
+
+
+def _wording(standard: ServiceStandard | None) -> dict[str, Any] | None:
     if standard is None:
         return None
     return {"within": standard.resolve_within, "unit": standard.get_resolve_unit_display()}
+
+
+def promises_today(services: list[Service], day: dt.date) -> dict[int, dict[str, Any] | None]:
+    """Return every service's normal-priority promise on `day`, in one query."""
+    in_force = (
+        ServiceStandard.objects.in_force_on(day)
+        .filter(priority=Priority.NORMAL, service__in=services)
+        .order_by("service_id", "effective_from")
+    )
+    latest = {standard.service_id: standard for standard in in_force}  # the newest wins
+    return {service.pk: _wording(latest.get(service.pk)) for service in services}
 
 
 def sent(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -219,11 +230,11 @@ def charter(request: HttpRequest) -> HttpResponse:
     """Every service's published standard beside how often it was kept last quarter."""
     start, end = _quarter_bounds()
     kept = standards_kept(start, end)
-    rows = []
-    for service in offered_services():
-        rows.append(
-            {"service": service, "promise": promise(service), "kept": kept.get((service.pk, ""))}
-        )
+    services = offered_services()
+    promises = promises_today(services, timezone.localdate(timezone.now(), start.tzinfo))
+    rows = [
+        {"service": s, "promise": promises[s.pk], "kept": kept.get((s.pk, ""))} for s in services
+    ]
     return render(
         request,
         "portal/charter.html",
@@ -235,11 +246,11 @@ def charter_service(request: HttpRequest, service_code: str) -> HttpResponse:
     """One service's standard, kept city-wide and in each district last quarter."""
     service = get_object_or_404(Service.objects.active(), service_code=service_code)
     start, end = _quarter_bounds()
-    city = standards_kept(start, end).get((service.pk, ""))
-    districts = sorted(
-        (name, kept)
-        for (service_id, name), kept in standards_kept(start, end, by_district=True).items()
-        if service_id == service.pk
+    per_district = standards_kept(start, end, by_district=True, service_id=service.pk)
+    districts = sorted((name, kept) for (_service, name), kept in per_district.items())
+    city = Kept(
+        due=sum(kept.due for _name, kept in districts),
+        met=sum(kept.met for _name, kept in districts),
     )
     context = {
         "service": service,
