@@ -119,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The analytics snapshot reads the database over a connection of its own (ADBC), which
+    # an in-memory test database would not let it do: tests get a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-commonweal.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -216,6 +219,10 @@ COMMONWEAL_APPEAL_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DAYS", "30"))
 COMMONWEAL_APPEAL_DECISION_DAYS = int(os.environ.get("COMMONWEAL_APPEAL_DECISION_DAYS", "10"))
 #: days a department has to answer a complaint
 COMMONWEAL_COMPLAINT_DAYS = int(os.environ.get("COMMONWEAL_COMPLAINT_DAYS", "15"))
+#: where the analytics snapshot (Parquet) lives
+COMMONWEAL_ANALYTICS_DIR = Path(
+    os.environ.get("COMMONWEAL_ANALYTICS_DIR") or DATA_DIR / "analytics"
+).resolve()
 
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(

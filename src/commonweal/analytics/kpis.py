@@ -1,0 +1,257 @@
+"""The KPIs: each a function from a small frame (what `engine.Engine` returns for a slice) to a
+frame of figures. Formulas follow shared/reference/quality.md.
+
+Conventions: a rate with nothing to divide by is missing (NaN), never 0; times are in hours;
+percentiles are nearest-rank (the smallest time with at least that share of requests at or
+below it), read from the rollups' histograms, so within 1 % of the exact figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonweal.analytics import control_charts
+from commonweal.analytics.rollups import DAILY_COUNTS, bin_value
+
+#: two-sided 95 % normal quantile
+Z95 = 1.959963984540054
+#: A-11 drivers whose 1–5 answers make the satisfaction index (ACSI-style: satisfaction,
+#: the need met — against expectations — and confidence, the closest A-11 has to "ideal")
+INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return (numerator / denominator.where(denominator != 0)).astype(float)
+
+
+def volume(counts: pd.DataFrame) -> pd.DataFrame:
+    """Requests made in the period (`created`), beside the columns it is broken down by."""
+    keys = [c for c in counts.columns if c not in DAILY_COUNTS]
+    return counts[[*keys, "created"]].rename(columns={"created": "requests"})
+
+
+def rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Shares, in percent, from summed daily counts:
+    standards met = met / due (requests due in the period, closed with a resolving outcome
+    by their resolve-by time); first-contact resolution = first_contact / created;
+    reopen rate = reopened / closed; duplicate rate = duplicates / created."""
+    out = counts.copy()
+    out["standards_met_pct"] = 100 * _ratio(counts["met"], counts["due"])
+    out["first_contact_pct"] = 100 * _ratio(counts["first_contact"], counts["created"])
+    out["reopen_pct"] = 100 * _ratio(counts["reopened"], counts["closed"])
+    out["duplicate_pct"] = 100 * _ratio(counts["duplicates"], counts["created"])
+    return out
+
+
+def percentile_of_bins(bins: Sequence[int], counts: Sequence[int], q: float) -> float | None:
+    """Nearest-rank percentile, in seconds, of a histogram (bins ascending)."""
+    total = int(sum(counts))
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(q * total))
+    running = 0
+    for bin_number, n in zip(bins, counts, strict=True):
+        running += int(n)
+        if running >= rank:
+            return bin_value(int(bin_number))
+    return bin_value(int(bins[-1]))
+
+
+def time_percentiles(
+    hist: pd.DataFrame, by: str | None = None, quantiles: Sequence[float] = (0.5, 0.9)
+) -> pd.DataFrame:
+    """Median and p90 (hours) per group of a histogram frame (columns [by], bin, n)."""
+    names = {0.5: "median_hours", 0.9: "p90_hours"}
+
+    def figures(group: pd.DataFrame) -> dict[str, Any]:
+        ordered = group.sort_values("bin")
+        row: dict[str, Any] = {"count": int(ordered["n"].sum())}
+        for q in quantiles:
+            seconds = percentile_of_bins(ordered["bin"].tolist(), ordered["n"].tolist(), q)
+            row[names.get(q, f"p{round(q * 100)}_hours")] = (
+                None if seconds is None else seconds / 3600
+            )
+        return row
+
+    if by is None:
+        return pd.DataFrame([figures(hist)])
+    rows = [{by: key, **figures(group)} for key, group in hist.groupby(by, sort=True)]
+    columns = [by, "count", *(names.get(q, f"p{round(q * 100)}_hours") for q in quantiles)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def backlog_age(open_by_day: pd.DataFrame, today: dt.date) -> dict[str, Any]:
+    """How many are open now and how old they are (days since made): median and oldest."""
+    if open_by_day.empty:
+        return {"open": 0, "median_age_days": None, "oldest_age_days": None}
+    ages = open_by_day.assign(age=[(today - d).days for d in pd.to_datetime(open_by_day["day"]).dt.date])
+    ages = ages.sort_values("age")
+    total = int(ages["open"].sum())
+    rank = math.ceil(total / 2)
+    median = int(ages.loc[ages["open"].cumsum() >= rank, "age"].iloc[0])
+    return {"open": total, "median_age_days": median, "oldest_age_days": int(ages["age"].max())}
+
+
+def equity_gap(frame: pd.DataFrame) -> pd.DataFrame:
+    """Type-adjusted gap in standards met, per district (frame: district, service, due, met).
+
+    Each district is compared with what the city achieves *for the same services*, weighted by
+    the district's own mix: expected = Σₛ dueₛ·pₛ / Σₛ dueₛ, where pₛ is the city-wide share met
+    for service s. gap = observed − expected (percentage points); its 95 % interval uses the
+    binomial variance under the city's rates, Σₛ dueₛ·pₛ(1−pₛ) / (Σₛ dueₛ)². The naive gap
+    (observed − the city's overall share) is shown beside it: the two differ when districts
+    ask for different kinds of service."""
+    data = frame[frame["due"] > 0]
+    columns = [
+        "district", "due", "met", "observed_pct", "expected_pct", "gap_pts", "low_pts",
+        "high_pts", "naive_gap_pts", "verdict",
+    ]  # fmt: skip
+    if data.empty:
+        return pd.DataFrame(columns=columns)
+    city = data.groupby("service")[["due", "met"]].sum()
+    city_rate = city["met"] / city["due"]
+    overall = data["met"].sum() / data["due"].sum()
+    data = data.assign(p=data["service"].map(city_rate))
+    data = data.assign(expected=data["due"] * data["p"], var=data["due"] * data["p"] * (1 - data["p"]))
+    rows = []
+    for district, group in data.groupby("district", sort=True):
+        due = int(group["due"].sum())
+        met = int(group["met"].sum())
+        observed = met / due
+        expected = float(group["expected"].sum()) / due
+        half = Z95 * math.sqrt(float(group["var"].sum())) / due
+        gap = observed - expected
+        rows.append(
+            {
+                "district": district,
+                "due": due,
+                "met": met,
+                "observed_pct": 100 * observed,
+                "expected_pct": 100 * expected,
+                "gap_pts": 100 * gap,
+                "low_pts": 100 * (gap - half),
+                "high_pts": 100 * (gap + half),
+                "naive_gap_pts": 100 * (observed - overall),
+                "verdict": equity_verdict(gap - half, gap + half),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def equity_verdict(low: float, high: float) -> str:
+    """Plain words for a gap's interval."""
+    if low > 0:
+        return "better than the city for the same services"
+    if high < 0:
+        return "worse than the city for the same services"
+    return "no clear difference from the city for the same services"
+
+
+def per_thousand(created: pd.DataFrame, districts: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """Requests per 1,000 residents per district (created: district, requests; districts:
+    district, population, income), and the Pearson correlation of that rate with income
+    across the districts that have both (None with fewer than three)."""
+    merged = districts.merge(created, on="district", how="left").fillna({"requests": 0})
+    merged["per_1000"] = 1000 * _ratio(merged["requests"], merged["population"].astype(float))
+    usable = merged.dropna(subset=["per_1000", "income"])
+    correlation = None
+    if len(usable) >= 3 and usable["per_1000"].std() > 0 and usable["income"].std() > 0:
+        correlation = float(np.corrcoef(usable["per_1000"], usable["income"].astype(float))[0, 1])
+    return merged, correlation
+
+
+def pareto(volume_by_service: pd.DataFrame, threshold: float = 80.0) -> pd.DataFrame:
+    """Services by volume, largest first, with cumulative share; `vital_few` marks those up to
+    and including the one that reaches `threshold` percent."""
+    ordered = volume_by_service.sort_values(["requests", "service"], ascending=[False, True])
+    ordered = ordered[ordered["requests"] > 0].reset_index(drop=True)
+    total = ordered["requests"].sum()
+    ordered["share_pct"] = 100 * ordered["requests"] / total if total else 0.0
+    ordered["cumulative_pct"] = ordered["share_pct"].cumsum()
+    before = ordered["cumulative_pct"].shift(fill_value=0.0)
+    ordered["vital_few"] = before < threshold
+    return ordered
+
+
+def survey_scores(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per driver: responses, mean score (1–5, A-11 2019 form) and share agreeing (4 or 5;
+    on the 2023 form, share ticking it). Summary: invitations, responses, response rate and
+    the satisfaction index — the mean, over responses, of INDEX_DRIVERS rescaled
+    (score − 1) / 4 × 100, as ACSI rescales its 1–10 items."""
+    invited = len(answers)
+    answered = answers.dropna(subset=["answers"])
+    scores: dict[str, list[float]] = {}
+    ticks: dict[str, list[int]] = {}
+    index_values: list[float] = []
+    for form, text in zip(answered["form"], answered["answers"], strict=True):
+        values = json.loads(text)
+        if form == "a11-2019":
+            for driver, score in values.items():
+                if isinstance(score, int | float) and 1 <= score <= 5:
+                    scores.setdefault(driver, []).append(float(score))
+            items = [values[d] for d in INDEX_DRIVERS if isinstance(values.get(d), int | float)]
+            if items:
+                index_values.append(100 * (sum(items) / len(items) - 1) / 4)
+        else:
+            for driver, ticked in values.items():
+                if ticked in (0, 1):
+                    ticks.setdefault(driver, []).append(int(ticked))
+    rows = [
+        {
+            "driver": driver,
+            "responses": len(values),
+            "mean_score": float(np.mean(values)),
+            "agree_pct": 100 * sum(v >= 4 for v in values) / len(values),
+        }
+        for driver, values in sorted(scores.items())
+    ] + [
+        {
+            "driver": driver,
+            "responses": len(values),
+            "mean_score": None,
+            "agree_pct": 100 * sum(values) / len(values),
+        }
+        for driver, values in sorted(ticks.items())
+        if driver not in scores
+    ]
+    summary = {
+        "invited": invited,
+        "responses": len(answered),
+        "response_rate_pct": 100 * len(answered) / invited if invited else None,
+        "index": float(np.mean(index_values)) if index_values else None,
+    }
+    return pd.DataFrame(rows, columns=["driver", "responses", "mean_score", "agree_pct"]), summary
+
+
+def weekly_median_hours(weekly_hist: pd.DataFrame) -> pd.DataFrame:
+    """Median time to close (hours) per week from a (week, bin, n) frame."""
+    return time_percentiles(weekly_hist, by="week", quantiles=(0.5,))
+
+
+def control_charts_for(weekly: pd.DataFrame, weekly_hist: pd.DataFrame) -> dict[str, Any]:
+    """The three charts of the dashboard, each with its weeks:
+    XmR of weekly median time to close, p-chart of the weekly share of standards missed
+    (weeks with requests due), c-chart of weekly volume."""
+    charts: dict[str, Any] = {}
+    medians = weekly_median_hours(weekly_hist).dropna(subset=["median_hours"])
+    if len(medians) >= 2:
+        charts["median_time_to_close"] = (
+            list(medians["week"]),
+            control_charts.xmr(medians["median_hours"].tolist()),
+        )
+    due = weekly[weekly["due"] > 0]
+    if len(due) >= 2:
+        charts["standards_missed"] = (
+            list(due["week"]),
+            control_charts.p_chart((due["due"] - due["met"]).tolist(), due["due"].tolist()),
+        )
+    if len(weekly) >= 2:
+        charts["volume"] = (list(weekly["week"]), control_charts.c_chart(weekly["created"].tolist()))
+    return charts

@@ -1,0 +1,152 @@
+"""KPIs for a slice, put together: what the `kpis` command, the JSON API and the dashboard show.
+
+Each function takes the engine and a slice and returns plain data (lists of dicts, numbers,
+None for "nothing to measure"), ready for JSON, CSV or a template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+
+from commonweal.analytics import kpis
+from commonweal.analytics.engine import Engine, Slice
+from commonweal.catalog.models import District
+
+#: the KPIs the API serves, each a function of (engine, slice, by)
+SUMMARY_COLUMNS = [
+    "requests",
+    "open_at_end",
+    "ack_median_hours",
+    "ack_p90_hours",
+    "close_median_hours",
+    "close_p90_hours",
+    "closed",
+    "due",
+    "met",
+    "standards_met_pct",
+    "first_contact_pct",
+    "reopen_pct",
+    "duplicate_pct",
+]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, NaN as None."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({key: _plain(value) for key, value in row.items()})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    if value is pd.NA:
+        return None
+    return value
+
+
+def summary(engine: Engine, where: Slice, by: str | None = None) -> list[dict[str, Any]]:
+    """Every headline KPI, for the slice as a whole or per department/service/district/channel."""
+    counts = kpis.rates(engine.counts(where, by))
+    frame = counts
+    backlog = engine.backlog(where, by).rename(columns={"open": "open_at_end"})
+    closing = kpis.time_percentiles(engine.histogram(where, "close", by), by).rename(
+        columns={"median_hours": "close_median_hours", "p90_hours": "close_p90_hours"}
+    )
+    acknowledging = kpis.time_percentiles(engine.histogram(where, "ack", by), by).rename(
+        columns={"median_hours": "ack_median_hours", "p90_hours": "ack_p90_hours"}
+    )
+    closing = closing.drop(columns="count")
+    acknowledging = acknowledging.drop(columns="count")
+    frame = frame.rename(columns={"created": "requests"})
+    if by is None:
+        frame = pd.concat([frame, backlog, closing, acknowledging], axis=1)
+    else:
+        for extra in (backlog, closing, acknowledging):
+            frame = frame.merge(extra, on=by, how="left")
+        frame = frame[frame["requests"].fillna(0) + frame["closed"].fillna(0) + frame["due"].fillna(0) > 0]
+    columns = ([by] if by else []) + SUMMARY_COLUMNS
+    return records(frame.reindex(columns=columns))
+
+
+def backlog_now(engine: Engine, where: Slice, today: dt.date) -> dict[str, Any]:
+    return kpis.backlog_age(engine.open_ages(where), today)
+
+
+def equity(engine: Engine, where: Slice) -> list[dict[str, Any]]:
+    return records(kpis.equity_gap(engine.by_district_and_service(where)))
+
+
+def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
+    """Districts with population and income, from the catalogue (small; read each time)."""
+    rows = District.objects.all()
+    if jurisdiction:
+        rows = rows.filter(jurisdiction__jurisdiction_id=jurisdiction)
+    data = list(rows.values_list("code", "name", "population", "median_household_income"))
+    return pd.DataFrame(data, columns=["district", "name", "population", "income"]).astype(
+        {"population": "float", "income": "float"}
+    )
+
+
+def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:
+    created = kpis.volume(engine.counts(where, "district"))
+    districts = district_frame(where.jurisdiction)
+    if where.district is not None:
+        districts = districts[districts["district"] == where.district]
+    frame, correlation = kpis.per_thousand(created, districts)
+    frame = frame[frame["population"].notna() | (frame["requests"] > 0)]
+    return {"districts": records(frame), "correlation_with_income": correlation}
+
+
+def pareto(engine: Engine, where: Slice) -> list[dict[str, Any]]:
+    return records(kpis.pareto(kpis.volume(engine.counts(where, "service"))))
+
+
+def surveys(engine: Engine, where: Slice) -> dict[str, Any]:
+    drivers, figures = kpis.survey_scores(engine.survey_answers(where))
+    return {**figures, "drivers": records(drivers)}
+
+
+def charts(engine: Engine, where: Slice) -> dict[str, Any]:
+    """The control charts as plain data: weeks, values, limits, signals with reasons."""
+    out: dict[str, Any] = {}
+    for name, (weeks, chart) in kpis.control_charts_for(
+        engine.weekly(where), engine.weekly_histogram(where)
+    ).items():
+        out[name] = {
+            "kind": chart.kind,
+            "weeks": [_plain(w) for w in weeks],
+            "values": chart.values,
+            "center": chart.center,
+            "upper": chart.upper,
+            "lower": chart.lower,
+            "signals": [
+                {"week": _plain(weeks[s.index]), "rule": s.rule, "reason": s.reason}
+                for s in chart.signals
+            ],
+        }
+    return out
+
+
+#: name → function(engine, slice, by) for the API and the command
+KPIS = {
+    "summary": lambda engine, where, by: summary(engine, where, by),
+    "equity": lambda engine, where, by: equity(engine, where),
+    "reporting": lambda engine, where, by: reporting_rates(engine, where),
+    "pareto": lambda engine, where, by: pareto(engine, where),
+    "surveys": lambda engine, where, by: surveys(engine, where),
+    "control-charts": lambda engine, where, by: charts(engine, where),
+}

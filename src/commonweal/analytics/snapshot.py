@@ -1,0 +1,246 @@
+"""The columnar snapshot: requests, rollups and survey answers as Parquet in the data directory.
+
+Layout (`settings.COMMONWEAL_ANALYTICS_DIR`, by default `<data dir>/analytics`):
+  requests-NNNNNN.parquet  the requests extracted at refresh NNNNNN (a full rebuild holds all,
+                           an incremental refresh only those the case log touched since)
+  daily-NNNNNN.parquet     signed contributions to the daily counts (`rollups`)
+  hist-NNNNNN.parquet      signed contributions to the resolution-time histograms
+  surveys-NNNNNN.parquet   survey invitations and answers (small: rewritten whole each time)
+  manifest.json            which segments make the snapshot now, and the case-log watermark
+
+A refresh reads each jurisdiction's case-log head first, then every request whose events lie
+between the last watermark and that head — so the closure of a five-year-old request is picked
+up like any other change — subtracts what those requests contributed before and adds what they
+contribute now. Segments are written first and the manifest replaced atomically last: a reader
+sees the old snapshot or the new one, never half of one. When segments pile up
+(`COMPACT_AFTER`), the next refresh folds them into one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.utils import timezone
+
+from commonweal.analytics import extract, rollups
+
+#: fold the segments into one when there are more than this many
+COMPACT_AFTER = 24
+MANIFEST = "manifest.json"
+#: memory DuckDB may use while building (the 2 GiB budget, with room for Python)
+MEMORY_LIMIT = "1536MB"
+
+
+def analytics_dir() -> Path:
+    return Path(settings.COMMONWEAL_ANALYTICS_DIR)
+
+
+@dataclass
+class Manifest:
+    segments: list[int] = field(default_factory=list)
+    surveys: int | None = None
+    watermarks: dict[int, int] = field(default_factory=dict)
+    refreshed_at: str = ""
+    generation: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.segments
+
+    def files(self, kind: str, directory: Path) -> list[str]:
+        return [str(directory / f"{kind}-{n:06d}.parquet") for n in self.segments]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": self.segments,
+            "surveys": self.surveys,
+            "watermarks": {str(k): v for k, v in self.watermarks.items()},
+            "refreshed_at": self.refreshed_at,
+            "generation": self.generation,
+        }
+
+
+def read_manifest(directory: Path | None = None) -> Manifest:
+    path = (directory or analytics_dir()) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return Manifest()
+    return Manifest(
+        segments=[int(n) for n in data["segments"]],
+        surveys=data.get("surveys"),
+        watermarks={int(k): int(v) for k, v in data["watermarks"].items()},
+        refreshed_at=data.get("refreshed_at", ""),
+        generation=int(data.get("generation", 0)),
+    )
+
+
+def _write_manifest(directory: Path, manifest: Manifest) -> None:
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".json")
+    with os.fdopen(handle, "w") as out:
+        json.dump(manifest.to_json(), out, indent=1)
+    os.replace(temporary, directory / MANIFEST)
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    temporary = path.with_suffix(".tmp")
+    pq.write_table(table, temporary, compression="zstd")
+    os.replace(temporary, path)
+
+
+def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
+    keep = {Path(f).name for kind in ("requests", "daily", "hist") for f in manifest.files(kind, directory)}
+    if manifest.surveys is not None:
+        keep.add(f"surveys-{manifest.surveys:06d}.parquet")
+    for path in directory.glob("*.parquet"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    return con
+
+
+def current_requests(manifest: Manifest, directory: Path, where: str = "TRUE") -> str:
+    """SQL for the snapshot's requests (those matching `where`): for each id, the row of the
+    latest segment holding it."""
+    if manifest.empty:
+        return f"SELECT * FROM requests_schema WHERE {where}"
+    files = manifest.files("requests", directory)
+    return (
+        f"SELECT * EXCLUDE (filename) FROM read_parquet({files!r}, filename = true)"
+        f" WHERE {where}"
+        " QUALIFY row_number() OVER (PARTITION BY id ORDER BY filename DESC) = 1"
+    )
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    full: bool
+    requests: int
+    seconds: float
+    segments: int
+    compacted: bool
+
+
+def refresh(*, full: bool = False, source: extract.Source | None = None) -> RefreshReport:
+    """Bring the snapshot up to date with the case log; rebuild it all when asked or new."""
+    started = time.perf_counter()
+    source = source or extract.current_source()
+    directory = analytics_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(directory)
+    heads = extract.log_heads(source)
+    full = full or manifest.empty
+    compacted = False
+    with _connect() as con:
+        con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
+        segment = max(manifest.segments, default=0) + 1
+        if full:
+            rows = rollups.canonical(extract.fetch(source, extract.requests_sql(source.vendor, None)), source.vendor)
+            daily, hist = rollups.contributions(con, rows)
+            manifest.segments = [segment]
+            count = rows.num_rows
+        else:
+            ranges = {
+                pk: (manifest.watermarks.get(pk, 0), head)
+                for pk, head in heads.items()
+                if head > manifest.watermarks.get(pk, 0)
+            }
+            rows = rollups.canonical(
+                extract.fetch(source, extract.requests_sql(source.vendor, ranges)), source.vendor
+            ) if ranges else rollups.REQUESTS_SCHEMA.empty_table()
+            count = rows.num_rows
+            con.register("changed", rows)
+            changed = current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
+            old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
+            daily, hist = rollups.contributions(con, rows, old)
+            manifest.segments = [*manifest.segments, segment]
+        if full or count:
+            _write(rows, directory / f"requests-{segment:06d}.parquet")
+            _write(daily, directory / f"daily-{segment:06d}.parquet")
+            _write(hist, directory / f"hist-{segment:06d}.parquet")
+        else:
+            manifest.segments.pop()  # nothing changed: no empty segment
+        if len(manifest.segments) > COMPACT_AFTER:
+            _compact(con, manifest, directory, segment + 1)
+            compacted = True
+        surveys = extract.fetch(source, extract.surveys_sql(source.vendor))
+        survey_segment = max(manifest.segments) + 1
+        answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
+        _write(answered, directory / f"surveys-{survey_segment:06d}.parquet")
+        manifest.surveys = survey_segment
+    manifest.watermarks = heads
+    manifest.refreshed_at = timezone.now().isoformat()
+    manifest.generation += 1
+    _write_manifest(directory, manifest)
+    _remove_unlisted(directory, manifest)
+    return RefreshReport(full, count, time.perf_counter() - started, len(manifest.segments), compacted)
+
+
+def _compact(con: duckdb.DuckDBPyConnection, manifest: Manifest, directory: Path, segment: int) -> None:
+    """Fold every segment into one: the latest row per request, the summed rollups."""
+    requests = con.sql(current_requests(manifest, directory)).to_arrow_table()
+    dims = ", ".join(("day", *rollups.DIMENSIONS))
+    sums = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in rollups.DAILY_COUNTS)
+    nonzero = " OR ".join(f"sum({c}) <> 0" for c in rollups.DAILY_COUNTS)
+    daily = con.sql(
+        f"SELECT {dims}, {sums} FROM read_parquet({manifest.files('daily', directory)!r})"
+        f" GROUP BY ALL HAVING {nonzero}"
+    ).to_arrow_table()
+    hist = con.sql(
+        f"SELECT {dims}, measure, bin, CAST(sum(n) AS INTEGER) AS n"
+        f" FROM read_parquet({manifest.files('hist', directory)!r}) GROUP BY ALL HAVING sum(n) <> 0"
+    ).to_arrow_table()
+    _write(requests.cast(rollups.REQUESTS_SCHEMA), directory / f"requests-{segment:06d}.parquet")
+    _write(daily, directory / f"daily-{segment:06d}.parquet")
+    _write(hist, directory / f"hist-{segment:06d}.parquet")
+    manifest.segments = [segment]
+
+
+SURVEY_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        *((name, pa.string()) for name in rollups.DIMENSIONS),
+        ("day", pa.date32()),
+        ("submitted_at", pa.timestamp("us", tz="UTC")),
+        ("form", pa.string()),
+        ("answers", pa.string()),
+    ]
+)
+
+
+def _survey_rows(
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    vendor: str,
+    manifest: Manifest,
+    directory: Path,
+) -> pa.Table:
+    """Invitations with the request's dimensions, the day they were sent (the request's zone
+    is not kept: UTC day) and their answers (JSON text, driver → score), when answered."""
+    if raw.num_rows == 0:
+        return SURVEY_SCHEMA.empty_table()
+    con.register("raw_surveys", raw)
+    requests = current_requests(manifest, directory, "id IN (SELECT id FROM raw_surveys)")
+    dims = ", ".join(f"r.{name}" for name in rollups.DIMENSIONS)
+    table = con.sql(
+        f"SELECT s.id, {dims}, CAST({rollups.utc('s.sent_at', vendor)} AS DATE) AS day,"
+        f" {rollups.utc('s.submitted_at', vendor)} AS submitted_at,"
+        " NULLIF(s.form, '') AS form, NULLIF(s.answers, '') AS answers"
+        f" FROM raw_surveys s JOIN ({requests}) r ON r.id = s.id"
+    ).to_arrow_table()
+    con.unregister("raw_surveys")
+    return table.cast(SURVEY_SCHEMA)
