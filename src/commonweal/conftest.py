@@ -21,6 +21,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def analytics_in_tmp(settings, tmp_path):
+    """Each test's analytics snapshot lives in its own directory."""
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "analytics"
+
+
+@pytest.fixture(autouse=True)
 def english_unless_asked():
     """Start each test in English: a request in Spanish leaves its language on the thread."""
     translation.activate("en")

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from commonweal.analytics import views as performance
 from commonweal.console import intake, views
 
 app_name = "console"
@@ -28,6 +29,8 @@ urlpatterns = [
     path("complaints/", views.complaints_queue, name="complaints"),
     path("complaints/<int:pk>/answer/", views.answer_complaint, name="answer-complaint"),
     path("matrix/", views.matrix, name="matrix"),
+    path("performance/", performance.dashboard, name="performance"),
+    path("performance/api/<str:kpi>.json", performance.kpi_api, name="kpi-api"),
     path("matrix/new/", views.matrix_rule, name="rule-new"),
     path("matrix/<int:pk>/", views.matrix_rule, name="rule"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from commonweal.analytics.snapshot import refresh as refresh_analytics_snapshot
 from commonweal.cases.escalation import run_escalations
 from commonweal.feedback.surveys import invite_closed_requests
 from commonweal.notifications.outbox import queue_notifications
@@ -38,10 +39,17 @@ def invite_to_surveys() -> int:
     return invite_closed_requests()
 
 
+@task()
+def refresh_snapshot() -> int:
+    """Bring the analytics snapshot up to date with the case log; return requests read."""
+    return refresh_analytics_snapshot().requests
+
+
 #: (task, seconds between runs), in the order one tick runs them
 PERIODIC = [
     (escalate_requests, 60),
     (queue_emails, 20),
     (send_emails, 20),
     (invite_to_surveys, 300),
+    (refresh_snapshot, 300),
 ]

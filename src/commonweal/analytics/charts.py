@@ -1,0 +1,114 @@
+"""The dashboard's charts: Vega-Lite specifications built with Altair, rendered to SVG on the
+server by vl-convert (no JavaScript in the browser). Each function returns the SVG text; the
+template puts a text alternative (a caption and a table of the same figures) beside it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+WIDTH = 560
+HEIGHT = 220
+#: colours with at least 3:1 contrast on white (WCAG 1.4.11), for lines and marks
+INK = "#1b1b1b"
+LINE = "#005ea2"
+LIMIT = "#b50909"
+SIGNAL = "#b50909"
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to SVG text without the XML declaration (it is embedded in HTML)."""
+    text: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    return text.split("?>", 1)[-1] if text.startswith("<?xml") else text
+
+
+def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
+    """Values, centre line, limits and the weeks a run rule flagged."""
+    signalled = {s["week"] for s in data["signals"]}
+    frame = pd.DataFrame(
+        {
+            "week": pd.to_datetime(data["weeks"]),
+            "value": data["values"],
+            "upper": data["upper"],
+            "lower": data["lower"],
+            "center": data["center"],
+            "signal": [week in signalled for week in data["weeks"]],
+        }
+    )
+    base = alt.Chart(frame).encode(x=alt.X("week:T", title="Week"))
+    value = base.mark_line(color=LINE, point=alt.OverlayMarkDef(color=LINE)).encode(
+        y=alt.Y("value:Q", title=unit), tooltip=["week:T", "value:Q"]
+    )
+    limits = [
+        base.mark_line(color=LIMIT, strokeDash=[4, 3]).encode(y=alt.Y(f"{name}:Q"))
+        for name in ("upper", "lower")
+    ]
+    center = base.mark_line(color=INK).encode(y="center:Q")
+    flagged = (
+        alt.Chart(frame[frame["signal"]])
+        .mark_point(shape="diamond", size=120, filled=True, color=SIGNAL)
+        .encode(x="week:T", y="value:Q")
+    )
+    return svg(
+        alt.layer(value, *limits, center, flagged).properties(
+            width=WIDTH, height=HEIGHT, title=title
+        )
+    )
+
+
+def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
+    """Bars of requests per service, largest first, with the cumulative share as a line."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return ""
+    order = frame["service"].tolist()
+    base = alt.Chart(frame).encode(x=alt.X("service:N", sort=order, title="Service"))
+    bars = base.mark_bar(color=LINE).encode(y=alt.Y("requests:Q", title="Requests"))
+    line = base.mark_line(color=LIMIT, point=True).encode(
+        y=alt.Y("cumulative_pct:Q", title="Cumulative %", scale=alt.Scale(domain=[0, 100]))
+    )
+    return svg(
+        alt.layer(bars, line)
+        .resolve_scale(y="independent")
+        .properties(width=WIDTH, height=HEIGHT, title=title)
+    )
+
+
+def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: str) -> str:
+    """Districts coloured by their type-adjusted gap (diverging around 0)."""
+    features = []
+    gaps = {row["district"]: row for row in rows}
+    for code, geometry in boundaries.items():
+        row = gaps.get(code)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "district": code,
+                    "gap": None if row is None else round(row["gap_pts"], 1),
+                },
+            }
+        )
+    if not features:
+        return ""
+    data = alt.Data(values=json.loads(json.dumps(features)))
+    chart = (
+        alt.Chart(data)
+        .mark_geoshape(stroke=INK, strokeWidth=0.5)
+        .encode(
+            color=alt.Color(
+                "properties.gap:Q",
+                title="Gap (points)",
+                scale=alt.Scale(scheme="redblue", domainMid=0),
+            ),
+            tooltip=["properties.district:N", "properties.gap:Q"],
+        )
+        .project(type="mercator")
+        .properties(width=WIDTH, height=320, title=title)
+    )
+    return svg(chart)

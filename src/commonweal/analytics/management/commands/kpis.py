@@ -1,0 +1,75 @@
+"""`commonweal kpis`: the KPIs of a period, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+from django.core.management.base import BaseCommand, CommandError
+
+from commonweal.analytics import report
+from commonweal.analytics.engine import BREAKDOWNS, Slice, current_engine
+from commonweal.analytics.snapshot import read_manifest
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Print KPIs from the analytics snapshot (run refresh_snapshot first): the headline "
+        "summary by default, or --kpi equity|reporting|pareto|surveys|control-charts."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--kpi", choices=sorted(report.KPIS), default="summary")
+        parser.add_argument("--by", choices=BREAKDOWNS, help="Break the summary down.")
+        parser.add_argument("--from", dest="start", type=_date, help="First day (YYYY-MM-DD).")
+        parser.add_argument("--to", dest="end", type=_date, help="Last day, included.")
+        for name in ("department", "service", "district", "channel", "jurisdiction"):
+            parser.add_argument(f"--{name}", help=f"Only this {name} (its code).")
+        parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if read_manifest().empty:
+            raise CommandError("There is no snapshot yet: run `commonweal refresh_snapshot`.")
+        if options["start"] and options["end"] and options["start"] > options["end"]:
+            raise CommandError("--from is after --to.")
+        where = Slice(
+            start=options["start"],
+            end=options["end"],
+            **{
+                name: options[name]
+                for name in ("department", "service", "district", "channel", "jurisdiction")
+            },
+        )
+        result = report.KPIS[options["kpi"]](current_engine(), where, options["by"])
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(result, indent=2, default=str))
+            return
+        frame = pd.DataFrame(_rows(result))
+        if options["format"] == "csv":
+            self.stdout.write(frame.to_csv(index=False), ending="")
+        else:
+            self.stdout.write(frame.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    """The table inside a KPI's answer (summary rows, districts, drivers, chart points)."""
+    if isinstance(result, list):
+        return result
+    if "districts" in result:
+        return list(result["districts"])
+    if "drivers" in result:
+        return [{k: v for k, v in result.items() if k != "drivers"}, *result["drivers"]]
+    return [
+        {"chart": name, "week": week, "value": value, "center": chart["center"]}
+        for name, chart in result.items()
+        for week, value in zip(chart["weeks"], chart["values"], strict=True)
+    ]

@@ -1,0 +1,177 @@
+"""KPI functions on small hand-computed frames."""
+
+import datetime as dt
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from commonweal.analytics import kpis
+from commonweal.analytics.rollups import RATIO, bin_value
+
+
+def test_nearest_rank_percentile_of_a_histogram():
+    bins, counts = [10, 20, 30], [1, 2, 1]
+    assert kpis.percentile_of_bins(bins, counts, 0.5) == bin_value(20)  # rank 2 of 4
+    assert kpis.percentile_of_bins(bins, counts, 0.9) == bin_value(30)  # rank ⌈3.6⌉ = 4
+    assert kpis.percentile_of_bins(bins, counts, 0.0) == bin_value(10)
+    assert kpis.percentile_of_bins([], [], 0.5) is None
+    assert bin_value(20) == pytest.approx(RATIO**20.5)
+
+
+def test_time_percentiles_per_group_ties_and_single_points():
+    hist = pd.DataFrame(
+        {"service": ["a", "a", "b"], "bin": [300, 300, 400], "n": [2, 1, 1]}
+    )  # a: three ties in one bin; b: a single point
+    frame = kpis.time_percentiles(hist.groupby(["service", "bin"], as_index=False)["n"].sum(), "service")
+    assert frame["service"].tolist() == ["a", "b"]
+    assert frame["count"].tolist() == [3, 1]
+    assert frame["median_hours"].tolist() == pytest.approx([bin_value(300) / 3600, bin_value(400) / 3600])
+    assert frame["p90_hours"].tolist() == frame["median_hours"].tolist()
+    empty = kpis.time_percentiles(pd.DataFrame({"bin": [], "n": []}))
+    assert empty.loc[0, "count"] == 0 and empty.loc[0, "median_hours"] is None
+
+
+def test_rates_with_nothing_to_divide_by_are_missing_not_zero():
+    counts = pd.DataFrame(
+        {
+            "district": ["W", "E"],
+            "created": [10, 0], "duplicates": [1, 0], "first_contact": [2, 0], "closed": [4, 0],
+            "resolved": [3, 0], "reopened": [1, 0], "due": [5, 0], "met": [4, 0],
+        }
+    )  # fmt: skip
+    out = kpis.rates(counts)
+    assert out.loc[0, ["standards_met_pct", "first_contact_pct", "reopen_pct", "duplicate_pct"]].tolist() == [80.0, 20.0, 25.0, 10.0]
+    assert out.loc[1, ["standards_met_pct", "reopen_pct"]].isna().all()
+    assert kpis.volume(counts).columns.tolist() == ["district", "requests"]
+
+
+def test_type_adjusted_equity_disagrees_with_the_naive_comparison():
+    # Service a is easy (the city meets 90 %), b is hard (50 %). X asks mostly for a, Y for b;
+    # each does exactly as well as the city for each service.
+    frame = pd.DataFrame(
+        {
+            "district": ["X", "X", "Y", "Y"],
+            "service": ["a", "b", "a", "b"],
+            "due": [80, 20, 20, 80],
+            "met": [72, 10, 18, 40],
+        }
+    )
+    out = kpis.equity_gap(frame).set_index("district")
+    assert out.loc["X", "observed_pct"] == pytest.approx(82.0)
+    assert out.loc["Y", "observed_pct"] == pytest.approx(58.0)
+    # the naive comparison against the city's 70 % says X is far better and Y far worse …
+    assert out.loc["X", "naive_gap_pts"] == pytest.approx(12.0)
+    assert out.loc["Y", "naive_gap_pts"] == pytest.approx(-12.0)
+    # … within the same services there is no gap at all
+    assert out.loc["X", "expected_pct"] == pytest.approx(82.0)
+    assert out.loc["X", "gap_pts"] == pytest.approx(0.0)
+    assert out.loc["Y", "gap_pts"] == pytest.approx(0.0)
+    half = 100 * kpis.Z95 * math.sqrt(80 * 0.9 * 0.1 + 20 * 0.5 * 0.5) / 100
+    assert out.loc["X", "high_pts"] == pytest.approx(half)
+    assert out.loc["X", "low_pts"] == pytest.approx(-half)
+    assert out.loc["X", "verdict"].startswith("no clear difference")
+
+
+def test_equity_verdicts_and_an_empty_frame():
+    assert kpis.equity_verdict(0.5, 3.0).startswith("better")
+    assert kpis.equity_verdict(-3.0, -0.1).startswith("worse")
+    assert kpis.equity_verdict(-1.0, 1.0).startswith("no clear")
+    empty = pd.DataFrame({"district": [], "service": [], "due": [], "met": []})
+    assert kpis.equity_gap(empty).empty
+
+
+def test_a_district_that_lags_within_its_services_is_called_worse():
+    frame = pd.DataFrame(
+        {
+            "district": ["X"] * 2 + ["Y"] * 2,
+            "service": ["a", "b"] * 2,
+            "due": [400, 400, 400, 400],
+            "met": [380, 380, 240, 240],
+        }
+    )
+    out = kpis.equity_gap(frame).set_index("district")
+    # the city meets (380 + 240) / 800 = 77.5 % of each service; Y meets 60 %
+    assert out.loc["Y", "gap_pts"] == pytest.approx(-17.5)
+    assert out.loc["X", "gap_pts"] == pytest.approx(17.5)
+    assert out.loc["Y", "verdict"].startswith("worse")
+    assert out.loc["X", "verdict"].startswith("better")
+
+
+def test_requests_per_thousand_and_correlation_with_income():
+    created = pd.DataFrame({"district": ["1", "2", "3"], "requests": [50, 60, 40]})
+    districts = pd.DataFrame(
+        {
+            "district": ["1", "2", "3", "4"],
+            "population": [1000.0, 2000.0, 4000.0, None],
+            "income": [30000.0, 60000.0, 90000.0, 50000.0],
+        }
+    )
+    frame, correlation = kpis.per_thousand(created, districts)
+    assert frame.set_index("district")["per_1000"].loc[["1", "2", "3"]].tolist() == [50.0, 30.0, 10.0]
+    assert math.isnan(frame.set_index("district").loc["4", "per_1000"])
+    assert frame.set_index("district").loc["4", "requests"] == 0
+    assert correlation == pytest.approx(-1.0)
+    _, too_few = kpis.per_thousand(created.head(2), districts.head(2))
+    assert too_few is None
+
+
+def test_pareto_marks_the_vital_few():
+    volume = pd.DataFrame(
+        {"service": ["d", "b", "a", "c", "e", "z"], "requests": [5, 30, 50, 15, 0, 5]}
+    )
+    out = kpis.pareto(volume)
+    assert out["service"].tolist() == ["a", "b", "c", "d", "z"]  # ties by name, zeros dropped
+    assert out["cumulative_pct"].round(4).tolist() == pytest.approx([47.619, 76.1905, 90.4762, 95.2381, 100.0])
+    assert out["vital_few"].tolist() == [True, True, True, False, False]
+    assert kpis.pareto(pd.DataFrame({"service": [], "requests": []})).empty
+
+
+def test_survey_scores_response_rate_and_index():
+    answers = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "form": ["a11-2019", "a11-2019", None, "a11-2023"],
+            "answers": [
+                json.dumps({"satisfaction": 5, "effectiveness": 4, "confidence": 3, "ease": 2}),
+                json.dumps({"satisfaction": 3, "effectiveness": 1, "confidence": 2}),
+                None,
+                json.dumps({"humanity": 1, "efficiency": 0}),
+            ],
+        }
+    )
+    drivers, summary = kpis.survey_scores(answers)
+    assert summary == {"invited": 4, "responses": 3, "response_rate_pct": 75.0, "index": 50.0}
+    table = drivers.set_index("driver")
+    assert table.loc["satisfaction", "mean_score"] == 4.0
+    assert table.loc["satisfaction", "agree_pct"] == 50.0
+    assert table.loc["ease", "responses"] == 1 and table.loc["ease", "agree_pct"] == 0.0
+    assert table.loc["humanity", "agree_pct"] == 100.0 and table.loc["efficiency", "agree_pct"] == 0.0
+    assert pd.isna(table.loc["humanity", "mean_score"])
+    _, nothing = kpis.survey_scores(answers.head(0))
+    assert nothing["response_rate_pct"] is None and nothing["index"] is None
+
+
+def test_backlog_age_in_days():
+    open_by_day = pd.DataFrame({"day": [dt.date(2026, 11, 1), dt.date(2026, 11, 20)], "open": [2, 1]})
+    assert kpis.backlog_age(open_by_day, dt.date(2026, 11, 28)) == {
+        "open": 3,
+        "median_age_days": 27,
+        "oldest_age_days": 27,
+    }
+    assert kpis.backlog_age(open_by_day.head(0), dt.date(2026, 11, 28))["open"] == 0
+
+
+def test_control_charts_need_two_weeks_and_skip_weeks_with_nothing_due():
+    weeks = [dt.date(2026, 1, 5), dt.date(2026, 1, 12), dt.date(2026, 1, 19)]
+    weekly = pd.DataFrame({"week": weeks, "created": [10, 12, 50], "due": [0, 10, 10], "met": [0, 9, 5]})
+    hist = pd.DataFrame({"week": [weeks[0], weeks[1], weeks[2]], "bin": [500, 510, 520], "n": [1, 1, 1]})
+    charts = kpis.control_charts_for(weekly, hist)
+    weeks_p, p = charts["standards_missed"]
+    assert weeks_p == weeks[1:] and p.values == pytest.approx([0.1, 0.5])
+    _, c = charts["volume"]
+    assert c.center == pytest.approx(24.0)
+    _, x = charts["median_time_to_close"]
+    assert x.values == pytest.approx([bin_value(b) / 3600 for b in (500, 510, 520)])
+    assert kpis.control_charts_for(weekly.head(1), hist.head(1)) == {}

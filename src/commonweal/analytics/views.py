@@ -1,0 +1,160 @@
+"""The performance dashboard and the KPI JSON API (staff console; translate HTTP only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from commonweal.analytics import charts, report
+from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, current_engine
+from commonweal.catalog.models import Department, District
+from commonweal.console.access import staff_required
+from commonweal.core.forms import style
+
+#: the dashboard's default period: this many days up to the last refresh
+DEFAULT_DAYS = 91
+
+
+class SliceForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To (included)"), required=False)
+    department = forms.CharField(label=gettext_lazy("Department"), required=False, max_length=40)
+    service = forms.CharField(label=gettext_lazy("Service"), required=False, max_length=64)
+    district = forms.CharField(label=gettext_lazy("District"), required=False, max_length=40)
+    channel = forms.CharField(label=gettext_lazy("Channel"), required=False, max_length=10)
+    jurisdiction = forms.CharField(required=False, max_length=255)
+    by = forms.ChoiceField(
+        label=gettext_lazy("Break down by"),
+        required=False,
+        choices=[("", "—"), *((b, b) for b in BREAKDOWNS)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start"].widget.input_type = "date"
+        self.fields["end"].widget.input_type = "date"
+        style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The first day is after the last day."))
+        return data
+
+    def slice(self) -> Slice:
+        data = self.cleaned_data
+        names = ("department", "service", "district", "channel", "jurisdiction")
+        return Slice(
+            start=data.get("start"),
+            end=data.get("end"),
+            **{name: data.get(name) or None for name in names},
+        )
+
+
+def _errors(form: forms.Form) -> list[dict[str, str]]:
+    return [
+        {"field": field, "message": str(message)}
+        for field, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _snapshot(engine: Engine) -> dict[str, Any]:
+    return {"refreshed_at": engine.manifest.refreshed_at, "generation": engine.manifest.generation}
+
+
+@staff_required
+def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
+    """GET /console/performance/api/<kpi>.json?from=…&to=…&by=…&department=…"""
+    if kpi not in report.KPIS:
+        known = ", ".join(sorted(report.KPIS))
+        return JsonResponse({"errors": [{"field": "kpi", "message": f"unknown KPI; one of {known}"}]}, status=404)
+    form = SliceForm(_renamed(request.GET))
+    if not form.is_valid():
+        return JsonResponse({"errors": _errors(form)}, status=400)
+    engine = current_engine()
+    if engine.manifest.empty:
+        message = _("There is no analytics snapshot yet; it is built by the worker or by `commonweal refresh_snapshot`.")
+        return JsonResponse({"errors": [{"field": "", "message": message}]}, status=503)
+    where = form.slice()
+    by = form.cleaned_data.get("by") or None
+    return JsonResponse(
+        {
+            "kpi": kpi,
+            "slice": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(where).items()},
+            "by": by,
+            "snapshot": _snapshot(engine),
+            "data": report.KPIS[kpi](engine, where, by),
+        },
+        json_dumps_params={"default": str},
+    )
+
+
+def _renamed(query: Any) -> dict[str, str]:
+    """Accept ?from=&to= (the API's names) as the form's start/end."""
+    data = {key: query.get(key) for key in query}
+    for outside, inside in (("from", "start"), ("to", "end")):
+        if outside in data:
+            data[inside] = data.pop(outside)
+    return data
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    engine = current_engine()
+    form = SliceForm(_renamed(request.GET) if request.GET else None)
+    context: dict[str, Any] = {"form": form, "snapshot": _snapshot(engine), "empty": engine.manifest.empty}
+    if form.is_bound and not form.is_valid():
+        return render(request, "analytics/dashboard.html", context, status=400)
+    if engine.manifest.empty:
+        return render(request, "analytics/dashboard.html", context)
+    where = form.slice() if request.GET else Slice()
+    if where.end is None:
+        where = where.narrowed(end=engine.as_of)
+    if where.start is None and where.end is not None:
+        where = where.narrowed(start=where.end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    context.update(_dashboard_figures(engine, where))
+    return render(request, "analytics/dashboard.html", context)
+
+
+def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
+    summary = report.summary(engine, where)[0]
+    control = report.charts(engine, where)
+    titles = {
+        "median_time_to_close": (_("Median time to close, per week (XmR)"), _("Hours")),
+        "standards_missed": (_("Share of standards missed, per week (p-chart)"), _("Share")),
+        "volume": (_("Requests per week (c-chart)"), _("Requests")),
+    }
+    chart_blocks = [
+        {
+            "name": name,
+            "title": titles[name][0],
+            "svg": charts.control_chart(data, str(titles[name][0]), str(titles[name][1])),
+            "data": data,
+            "points": list(zip(data["weeks"], data["values"], data["upper"], data["lower"], strict=True)),
+        }
+        for name, data in control.items()
+    ]
+    pareto = report.pareto(engine, where)
+    equity = report.equity(engine, where)
+    codes = [row["district"] for row in equity]
+    boundaries = dict(District.objects.filter(code__in=codes).values_list("code", "boundary"))
+    return {
+        "slice": where,
+        "summary": summary,
+        "backlog": report.backlog_now(engine, where, engine.as_of or dt.date.today()),
+        "control": chart_blocks,
+        "pareto": pareto,
+        "pareto_svg": charts.pareto_chart(pareto, _("Requests by service (Pareto)")),
+        "equity": equity,
+        "equity_svg": charts.equity_map(equity, boundaries, _("Type-adjusted gap in standards met")),
+        "reporting": report.reporting_rates(engine, where),
+        "surveys": report.surveys(engine, where),
+        "departments": Department.objects.order_by("name").values_list("code", "name"),
+    }
