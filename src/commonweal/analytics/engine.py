@@ -141,9 +141,9 @@ class Engine:
         condition, params = where.where()
         as_of = self.as_of or dt.date.max
         sums = ", ".join(
-            f"CAST(sum(CASE WHEN day < ? THEN {c} ELSE 0 END) AS BIGINT) AS {c}"
+            f"CAST(COALESCE(sum(CASE WHEN day < ? THEN {c} ELSE 0 END), 0) AS BIGINT) AS {c}"
             if c in ("due", "met")
-            else f"CAST(sum({c}) AS BIGINT) AS {c}"
+            else f"CAST(COALESCE(sum({c}), 0) AS BIGINT) AS {c}"
             for c in rollups.DAILY_COUNTS
             if c != "open_now"
         )
@@ -170,7 +170,7 @@ class Engine:
         key, group = _group(by)
         condition, params = where.where(period=False)
         return self.query(
-            f"SELECT {key}CAST(sum(created) - sum(closed) AS BIGINT) AS open"
+            f"SELECT {key}CAST(COALESCE(sum(created) - sum(closed), 0) AS BIGINT) AS open"
             f" FROM daily WHERE {condition} {group} ORDER BY 1",
             params,
         )

@@ -12,12 +12,16 @@ PostgreSQL hands over real types.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
-from django.db import connection
 
 #: the case-log events that tell a request was reopened
 REOPENED = "case.reopened"
@@ -33,6 +37,8 @@ class Source:
 
 def current_source() -> Source:
     """The database Django is using now (the test database during tests)."""
+    from django.db import connection
+
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return Source("sqlite", str(settings["NAME"]))
@@ -52,20 +58,22 @@ def _time(column: str, vendor: str) -> str:
     return column if vendor == "postgresql" else f"COALESCE({column}, '')"
 
 
-def requests_sql(vendor: str, changed_since: Mapping[int, tuple[int, int]] | None) -> str:
-    """The requests query; with `changed_since` ({jurisdiction pk: (after, up to)} sequence
-    numbers) only the requests the case log touched in those ranges."""
+def requests_sql(vendor: str, changed_since: Mapping[int, int] | None) -> str:
+    """The requests query; with `changed_since` ({jurisdiction pk: sequence number}) only the
+    requests the case log touched after those points (jurisdictions not named: from the
+    start)."""
     t = lambda column: _time(column, vendor)  # noqa: E731
     where = ""
     if changed_since is not None:
+        known = sorted(changed_since.items())
+        others = ", ".join(str(int(pk)) for pk, _ in known)
         ranges = " OR ".join(
-            f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)}"
-            f" AND e.sequence <= {int(upto)})"
-            for pk, (after, upto) in sorted(changed_since.items())
+            [f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)})" for pk, after in known]
+            + [f"e.jurisdiction_id NOT IN ({others})" if others else "TRUE"]
         )
         where = (
             "WHERE r.id IN (SELECT e.request_id FROM cases_caseevent e "
-            f"WHERE e.request_id IS NOT NULL AND ({ranges or 'FALSE'}))"
+            f"WHERE e.request_id IS NOT NULL AND ({ranges}))"
         )
     return f"""
         SELECT r.id AS id,
@@ -114,21 +122,53 @@ def heads_sql() -> str:
     return "SELECT jurisdiction_id, sequence FROM cases_loghead"
 
 
-def fetch(source: Source, sql: str) -> pa.Table:
-    """Run one query through ADBC and return the whole answer as an Arrow table."""
+def fetch(source: Source, *queries: str) -> list[pa.Table]:
+    """Run queries in order through ADBC; return each whole answer as an Arrow table.
+
+    SQLite is read from a child process: ADBC's driver carries its own copy of SQLite, and
+    two copies in one process break each other's file locks (SQLite's "How to corrupt"
+    §2.2.1) — the symptom is a reader that misses what the other copy just committed."""
     if source.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as driver
-    else:
-        import adbc_driver_sqlite.dbapi as driver  # type: ignore[no-redef]
-    with driver.connect(source.target) as conn, conn.cursor() as cursor:
+
+        return [_read(driver, source.target, sql) for sql in queries]
+    with tempfile.TemporaryDirectory() as folder:
+        answer = subprocess.run(
+            [sys.executable, "-m", "commonweal.analytics.extract", source.target, folder],
+            input=json.dumps(queries).encode(),
+            capture_output=True,
+            check=False,
+        )
+        if answer.returncode != 0:
+            raise RuntimeError(f"reading {source.target} failed: {answer.stderr.decode()[-2000:]}")
+        return [pa.ipc.open_file(f"{folder}/{n}.arrow").read_all() for n in range(len(queries))]
+
+
+def _read(driver: Any, target: str, sql: str) -> pa.Table:
+    with driver.connect(target) as conn, conn.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetch_arrow_table()
 
 
-def log_heads(source: Source) -> dict[int, int]:
-    """The last sequence number of each jurisdiction's case log."""
-    table = fetch(source, heads_sql()).to_pydict()
+def heads(table: pa.Table) -> dict[int, int]:
+    """The answer of `heads_sql` as {jurisdiction pk: last sequence number}."""
+    columns = table.to_pydict()
     return {
         int(pk): int(seq)
-        for pk, seq in zip(table["jurisdiction_id"], table["sequence"], strict=True)
+        for pk, seq in zip(columns["jurisdiction_id"], columns["sequence"], strict=True)
     }
+
+
+def _main() -> None:
+    """`python -m commonweal.analytics.extract FILE FOLDER`: run the JSON list of queries on
+    stdin against the SQLite file through ADBC, each answer to FOLDER/<n>.arrow."""
+    import adbc_driver_sqlite.dbapi as driver
+
+    for number, sql in enumerate(json.loads(sys.stdin.read())):
+        table = _read(driver, sys.argv[1], sql)
+        with pa.ipc.new_file(f"{sys.argv[2]}/{number}.arrow", table.schema) as out:
+            out.write_table(table)
+
+
+if __name__ == "__main__":
+    _main()

@@ -142,27 +142,26 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     directory = analytics_dir()
     directory.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(directory)
-    heads = extract.log_heads(source)
     full = full or manifest.empty
     compacted = False
+    since = None if full else manifest.watermarks
+    # the heads first: whatever the case log adds while the rest is read is read again next time
+    head_rows, raw, surveys = extract.fetch(
+        source,
+        extract.heads_sql(),
+        extract.requests_sql(source.vendor, since),
+        extract.surveys_sql(source.vendor),
+    )
+    heads = extract.heads(head_rows)
+    rows = rollups.canonical(raw, source.vendor)
+    count = rows.num_rows
     with _connect() as con:
         con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
-        segment = max(manifest.segments, default=0) + 1
+        segment = max([*manifest.segments, manifest.surveys or 0], default=0) + 1
         if full:
-            rows = rollups.canonical(extract.fetch(source, extract.requests_sql(source.vendor, None)), source.vendor)
             daily, hist = rollups.contributions(con, rows)
             manifest.segments = [segment]
-            count = rows.num_rows
         else:
-            ranges = {
-                pk: (manifest.watermarks.get(pk, 0), head)
-                for pk, head in heads.items()
-                if head > manifest.watermarks.get(pk, 0)
-            }
-            rows = rollups.canonical(
-                extract.fetch(source, extract.requests_sql(source.vendor, ranges)), source.vendor
-            ) if ranges else rollups.REQUESTS_SCHEMA.empty_table()
-            count = rows.num_rows
             con.register("changed", rows)
             changed = current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
             old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
@@ -177,7 +176,6 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
         if len(manifest.segments) > COMPACT_AFTER:
             _compact(con, manifest, directory, segment + 1)
             compacted = True
-        surveys = extract.fetch(source, extract.surveys_sql(source.vendor))
         survey_segment = max(manifest.segments) + 1
         answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
         _write(answered, directory / f"surveys-{survey_segment:06d}.parquet")

@@ -1,0 +1,176 @@
+"""The snapshot from the real database (ADBC, both engines): a full build, an incremental
+refresh that equals a rebuild, compaction, surveys, and the command, API and dashboard on top.
+
+These tests commit (the snapshot reads over a connection of its own), hence transactional_db.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from commonweal.analytics import report, snapshot
+from commonweal.analytics.engine import Engine, Slice
+from commonweal.cases import services
+from commonweal.cases.authority import Actor
+from commonweal.cases.models import ServiceRequest
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+
+pytestmark = pytest.mark.django_db(transaction=True)
+UTC = dt.UTC
+
+
+def report_everything(directory):
+    engine = Engine(directory)
+    engine.sync()
+    where = Slice(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    return {
+        (name, by): function(engine, where, by)
+        for name, function in report.KPIS.items()
+        for by in ([None, "district", "service"] if name == "summary" else [None])
+    }
+
+
+@pytest.fixture
+def history(city):
+    """Five requests made and worked in March 2026."""
+    agent = Actor.for_user(city.ana)
+    made = []
+    for day in range(2, 7):
+        with time_machine.travel(dt.datetime(2026, 3, day, 15, tzinfo=UTC), tick=False):
+            made.append(
+                services.submit(
+                    city.resident, service=city.pothole, channel="web",
+                    description=f"Hole {day}", attributes={"lane": "left"},
+                    lat=40.05, long=-75.05 + day * 0.001,
+                )
+            )  # fmt: skip
+    with time_machine.travel(dt.datetime(2026, 3, 7, 15, tzinfo=UTC), tick=False):
+        services.acknowledge(agent, made[0])
+        services.close(agent, ServiceRequest.objects.get(pk=made[0].pk), "resolved", public_text="Filled")
+        services.close(agent, made[1], "resolved", public_text="Filled")
+    return made
+
+
+def test_a_full_build_counts_what_the_database_holds(city, history):
+    built = snapshot.refresh()
+    assert built.full and built.requests == 5
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    march = Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    figures = report.summary(engine, march)[0]
+    assert figures["requests"] == ServiceRequest.objects.count() == 5
+    assert figures["closed"] == ServiceRequest.objects.closed().count() == 2
+    assert figures["open_at_end"] == 3
+    # the acknowledged one took exactly 5 days (March 2nd 15:00 to the 7th): within 1 %
+    assert figures["ack_median_hours"] == pytest.approx(120, rel=0.01)
+    by_district = report.summary(engine, march, "district")
+    assert [row["district"] for row in by_district] == ["W"]
+    assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
+
+
+def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(city, history, settings, tmp_path, monkeypatch):
+    snapshot.refresh()
+    agent = Actor.for_user(city.ana)
+    with time_machine.travel(dt.datetime(2026, 4, 20, 10, tzinfo=UTC), tick=False):
+        # a late closure of an old request, a reopen, a new request
+        services.close(agent, history[2], "resolved", public_text="Done at last")
+        services.reopen(Actor.for_user(city.sam), ServiceRequest.objects.get(pk=history[1].pk), reason="Sunk again")
+        services.submit(
+            city.resident, service=city.collection, channel="phone", description="Bins missed",
+            lat=40.05, long=-74.95,
+        )
+    incremental = snapshot.refresh()
+    assert not incremental.full
+    assert incremental.requests == 3  # only what the case log touched
+    assert snapshot.refresh().requests == 0  # nothing new: nothing read
+    kept = report_everything(snapshot.analytics_dir())
+
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
+    snapshot.refresh(full=True)
+    assert report_everything(tmp_path / "rebuilt") == kept
+    assert kept[("summary", None)][0]["requests"] == 6
+    assert kept[("summary", None)][0]["reopen_pct"] is not None
+
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
+    monkeypatch.setattr(snapshot, "COMPACT_AFTER", 1)
+    with time_machine.travel(dt.datetime(2026, 4, 21, 10, tzinfo=UTC), tick=False):
+        services.close(agent, ServiceRequest.objects.get(pk=history[3].pk), "resolved", public_text="Done")
+    with time_machine.travel(dt.datetime(2026, 4, 21, 10, tzinfo=UTC), tick=False):
+        services.close(agent, ServiceRequest.objects.get(pk=history[1].pk), "resolved", public_text="Done")
+    first = snapshot.refresh()
+    assert first.compacted and first.segments == 1
+    compacted = report_everything(tmp_path / "rebuilt")
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "again"
+    snapshot.refresh(full=True)
+    assert report_everything(tmp_path / "again") == compacted
+    assert sorted(p.name for p in (tmp_path / "rebuilt").glob("*.parquet")) == [
+        "daily-000004.parquet", "hist-000004.parquet", "requests-000004.parquet", "surveys-000005.parquet"
+    ]  # fmt: skip
+
+
+def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
+    SurveyInvitation.objects.create(request=history[0], token_hash="a" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
+    SurveyInvitation.objects.create(request=history[1], token_hash="b" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
+    SurveyResponse.objects.create(request=history[0], answers={"satisfaction": 5, "effectiveness": 5, "confidence": 4})
+    snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    figures = report.surveys(engine, Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31)))
+    assert figures["invited"] == 2 and figures["responses"] == 1
+    assert figures["index"] == pytest.approx(100 * (14 / 3 - 1) / 4)
+    for path in snapshot.analytics_dir().glob("*.parquet"):
+        assert b"requester" not in path.read_bytes()
+
+
+def test_the_kpis_command(city, history, capsys):
+    with pytest.raises(CommandError, match="no snapshot"):
+        call_command("kpis")
+    call_command("refresh_snapshot")
+    assert "Rebuilt the snapshot" in capsys.readouterr().out
+    call_command("kpis", "--by", "service", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json")
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["service"], r["requests"], r["closed"]) for r in rows] == [("pothole", 5, 2)]
+    call_command("kpis", "--format", "csv", "--kpi", "pareto")
+    assert capsys.readouterr().out.splitlines()[0].startswith("service,requests,share_pct")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("kpis", "--from", "March")
+    with pytest.raises(CommandError, match="after"):
+        call_command("kpis", "--from", "2026-03-02", "--to", "2026-03-01")
+
+
+def test_the_api_needs_staff_and_answers_every_kpi(city, history, client):
+    url = "/console/performance/api/summary.json"
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(city.carla)  # an elected official: performance figures are theirs too
+    assert client.get(url).status_code == 503
+    snapshot.refresh()
+    answer = client.get(url, {"from": "2026-03-01", "to": "2026-03-31", "by": "department"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["data"] == [{**body["data"][0], "department": "streets", "requests": 5}]
+    assert body["snapshot"]["generation"] == 1
+    for kpi in report.KPIS:
+        assert client.get(f"/console/performance/api/{kpi}.json").status_code == 200
+    bad = client.get(url, {"from": "yesterday", "by": "colour"})
+    assert bad.status_code == 400
+    assert {e["field"] for e in bad.json()["errors"]} == {"start", "by"}
+    backwards = client.get(url, {"from": "2026-03-02", "to": "2026-03-01"})
+    assert backwards.status_code == 400
+    assert client.get("/console/performance/api/nothing.json").status_code == 404
+
+
+def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
+    client.force_login(city.sam)
+    assert b"no analytics snapshot" in client.get("/console/performance/").content
+    snapshot.refresh()
+    page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-kpi="requests">5<' in html
+    assert html.count("<svg") >= 3  # control charts, Pareto, the district map
+    assert 'data-chart="volume"' in html and "The figures as a table" in html
+    assert 'data-table="equity"' in html and 'data-table="pareto"' in html
+    assert client.get("/console/performance/", {"from": "x"}).status_code == 400
