@@ -114,7 +114,9 @@ class Engine:
             self.con.execute("DELETE FROM surveys")
             if manifest.surveys is not None:
                 path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
-                self.con.execute(f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')")
+                self.con.execute(
+                    f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')"
+                )
             self.loaded = list(manifest.segments)
             self.manifest = manifest
         return manifest
@@ -153,7 +155,7 @@ class Engine:
         )
 
     def by_district_and_service(self, where: Slice) -> pd.DataFrame:
-        """Due and met per district × service: what the equity comparison needs."""
+        """Due and met per district x service: what the equity comparison needs."""
         condition, params = where.where()
         as_of = self.as_of or dt.date.max
         return self.query(

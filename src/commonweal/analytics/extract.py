@@ -68,7 +68,10 @@ def requests_sql(vendor: str, changed_since: Mapping[int, int] | None) -> str:
         known = sorted(changed_since.items())
         others = ", ".join(str(int(pk)) for pk, _ in known)
         ranges = " OR ".join(
-            [f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)})" for pk, after in known]
+            [
+                f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)})"
+                for pk, after in known
+            ]
             + [f"e.jurisdiction_id NOT IN ({others})" if others else "TRUE"]
         )
         where = (

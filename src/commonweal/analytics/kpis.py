@@ -22,7 +22,7 @@ from commonweal.analytics.rollups import DAILY_COUNTS, bin_value
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
-#: A-11 drivers whose 1–5 answers make the satisfaction index (ACSI-style: satisfaction,
+#: A-11 drivers whose 1-5 answers make the satisfaction index (ACSI-style: satisfaction,
 #: the need met — against expectations — and confidence, the closest A-11 has to "ideal")
 INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
 
@@ -91,7 +91,9 @@ def backlog_age(open_by_day: pd.DataFrame, today: dt.date) -> dict[str, Any]:
     """How many are open now and how old they are (days since made): median and oldest."""
     if open_by_day.empty:
         return {"open": 0, "median_age_days": None, "oldest_age_days": None}
-    ages = open_by_day.assign(age=[(today - d).days for d in pd.to_datetime(open_by_day["day"]).dt.date])
+    ages = open_by_day.assign(
+        age=[(today - d).days for d in pd.to_datetime(open_by_day["day"]).dt.date]
+    )
     ages = ages.sort_values("age")
     total = int(ages["open"].sum())
     rank = math.ceil(total / 2)
@@ -104,9 +106,9 @@ def equity_gap(frame: pd.DataFrame) -> pd.DataFrame:
 
     Each district is compared with what the city achieves *for the same services*, weighted by
     the district's own mix: expected = Σₛ dueₛ·pₛ / Σₛ dueₛ, where pₛ is the city-wide share met
-    for service s. gap = observed − expected (percentage points); its 95 % interval uses the
-    binomial variance under the city's rates, Σₛ dueₛ·pₛ(1−pₛ) / (Σₛ dueₛ)². The naive gap
-    (observed − the city's overall share) is shown beside it: the two differ when districts
+    for service s. gap = observed - expected (percentage points); its 95 % interval uses the
+    binomial variance under the city's rates, Σₛ dueₛ·pₛ(1-pₛ) / (Σₛ dueₛ)². The naive gap
+    (observed - the city's overall share) is shown beside it: the two differ when districts
     ask for different kinds of service."""
     data = frame[frame["due"] > 0]
     columns = [
@@ -119,7 +121,9 @@ def equity_gap(frame: pd.DataFrame) -> pd.DataFrame:
     city_rate = city["met"] / city["due"]
     overall = data["met"].sum() / data["due"].sum()
     data = data.assign(p=data["service"].map(city_rate))
-    data = data.assign(expected=data["due"] * data["p"], var=data["due"] * data["p"] * (1 - data["p"]))
+    data = data.assign(
+        expected=data["due"] * data["p"], var=data["due"] * data["p"] * (1 - data["p"])
+    )
     rows = []
     for district, group in data.groupby("district", sort=True):
         due = int(group["due"].sum())
@@ -154,7 +158,9 @@ def equity_verdict(low: float, high: float) -> str:
     return "no clear difference from the city for the same services"
 
 
-def per_thousand(created: pd.DataFrame, districts: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+def per_thousand(
+    created: pd.DataFrame, districts: pd.DataFrame
+) -> tuple[pd.DataFrame, float | None]:
     """Requests per 1,000 residents per district (created: district, requests; districts:
     district, population, income), and the Pearson correlation of that rate with income
     across the districts that have both (None with fewer than three)."""
@@ -181,10 +187,10 @@ def pareto(volume_by_service: pd.DataFrame, threshold: float = 80.0) -> pd.DataF
 
 
 def survey_scores(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per driver: responses, mean score (1–5, A-11 2019 form) and share agreeing (4 or 5;
+    """Per driver: responses, mean score (1-5, A-11 2019 form) and share agreeing (4 or 5;
     on the 2023 form, share ticking it). Summary: invitations, responses, response rate and
     the satisfaction index — the mean, over responses, of INDEX_DRIVERS rescaled
-    (score − 1) / 4 × 100, as ACSI rescales its 1–10 items."""
+    (score - 1) / 4 x 100, as ACSI rescales its 1-10 items."""
     invited = len(answers)
     answered = answers.dropna(subset=["answers"])
     scores: dict[str, list[float]] = {}
@@ -253,5 +259,8 @@ def control_charts_for(weekly: pd.DataFrame, weekly_hist: pd.DataFrame) -> dict[
             control_charts.p_chart((due["due"] - due["met"]).tolist(), due["due"].tolist()),
         )
     if len(weekly) >= 2:
-        charts["volume"] = (list(weekly["week"]), control_charts.c_chart(weekly["created"].tolist()))
+        charts["volume"] = (
+            list(weekly["week"]),
+            control_charts.c_chart(weekly["created"].tolist()),
+        )
     return charts

@@ -77,7 +77,9 @@ def summary(engine: Engine, where: Slice, by: str | None = None) -> list[dict[st
     else:
         for extra in (backlog, closing, acknowledging):
             frame = frame.merge(extra, on=by, how="left")
-        frame = frame[frame["requests"].fillna(0) + frame["closed"].fillna(0) + frame["due"].fillna(0) > 0]
+        frame = frame[
+            frame["requests"].fillna(0) + frame["closed"].fillna(0) + frame["due"].fillna(0) > 0
+        ]
     columns = ([by] if by else []) + SUMMARY_COLUMNS
     return records(frame.reindex(columns=columns))
 

@@ -1,10 +1,10 @@
 """What each request contributes to the rollups, as DuckDB SQL over Arrow.
 
 The rollups are additive: every figure is a sum, so a request that changed is handled by adding
-its new contribution and subtracting its old one (`sign` −1), and segments written at different
+its new contribution and subtracting its old one (`sign` -1), and segments written at different
 refreshes are simply summed when read.
 
-`daily` — one row per day × jurisdiction × department × service × district × channel:
+`daily` — one row per day x jurisdiction x department x service x district x channel:
   on the request's *created* day: `created`, `duplicates`, `first_contact` (resolved at first
   contact, see FIRST_CONTACT), `open_now` (still open at the refresh);
   on its *closed* day: `closed`, `resolved`, `reopened` (closed requests that had been reopened);
@@ -12,7 +12,7 @@ refreshes are simply summed when read.
   with a resolving outcome by that time — the charter's rule, `cases.performance`).
 Days are calendar days in the jurisdiction's time zone.
 
-`hist` — resolution-time histograms per day × … × channel × measure × bin: `measure` is
+`hist` — resolution-time histograms per day x … x channel x measure x bin: `measure` is
 'close' (requested → closed, on the closed day) or 'ack' (requested → acknowledged, on the
 acknowledged day); `bin` is ⌊log(seconds) / log(RATIO)⌋, so a bin's geometric middle is within
 1 % of any time in it and percentiles read from the histogram are within 1 % of exact.

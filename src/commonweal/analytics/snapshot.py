@@ -99,7 +99,11 @@ def _write(table: pa.Table, path: Path) -> None:
 
 
 def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
-    keep = {Path(f).name for kind in ("requests", "daily", "hist") for f in manifest.files(kind, directory)}
+    keep = {
+        Path(f).name
+        for kind in ("requests", "daily", "hist")
+        for f in manifest.files(kind, directory)
+    }
     if manifest.surveys is not None:
         keep.add(f"surveys-{manifest.surveys:06d}.parquet")
     for path in directory.glob("*.parquet"):
@@ -185,10 +189,14 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     manifest.generation += 1
     _write_manifest(directory, manifest)
     _remove_unlisted(directory, manifest)
-    return RefreshReport(full, count, time.perf_counter() - started, len(manifest.segments), compacted)
+    return RefreshReport(
+        full, count, time.perf_counter() - started, len(manifest.segments), compacted
+    )
 
 
-def _compact(con: duckdb.DuckDBPyConnection, manifest: Manifest, directory: Path, segment: int) -> None:
+def _compact(
+    con: duckdb.DuckDBPyConnection, manifest: Manifest, directory: Path, segment: int
+) -> None:
     """Fold every segment into one: the latest row per request, the summed rollups."""
     requests = con.sql(current_requests(manifest, directory)).to_arrow_table()
     dims = ", ".join(("day", *rollups.DIMENSIONS))

@@ -42,7 +42,7 @@ class SliceForm(forms.Form):
         style(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The first day is after the last day."))
         return data
@@ -74,20 +74,27 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
     """GET /console/performance/api/<kpi>.json?from=…&to=…&by=…&department=…"""
     if kpi not in report.KPIS:
         known = ", ".join(sorted(report.KPIS))
-        return JsonResponse({"errors": [{"field": "kpi", "message": f"unknown KPI; one of {known}"}]}, status=404)
+        return JsonResponse(
+            {"errors": [{"field": "kpi", "message": f"unknown KPI; one of {known}"}]}, status=404
+        )
     form = SliceForm(_renamed(request.GET))
     if not form.is_valid():
         return JsonResponse({"errors": _errors(form)}, status=400)
     engine = current_engine()
     if engine.manifest.empty:
-        message = _("There is no analytics snapshot yet; it is built by the worker or by `commonweal refresh_snapshot`.")
+        message = _(
+            "There is no analytics snapshot yet; the worker builds it, "
+            "or run `commonweal refresh_snapshot`."
+        )
         return JsonResponse({"errors": [{"field": "", "message": message}]}, status=503)
     where = form.slice()
     by = form.cleaned_data.get("by") or None
     return JsonResponse(
         {
             "kpi": kpi,
-            "slice": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(where).items()},
+            "slice": {
+                k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(where).items()
+            },
             "by": by,
             "snapshot": _snapshot(engine),
             "data": report.KPIS[kpi](engine, where, by),
@@ -109,7 +116,11 @@ def _renamed(query: Any) -> dict[str, str]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     engine = current_engine()
     form = SliceForm(_renamed(request.GET) if request.GET else None)
-    context: dict[str, Any] = {"form": form, "snapshot": _snapshot(engine), "empty": engine.manifest.empty}
+    context: dict[str, Any] = {
+        "form": form,
+        "snapshot": _snapshot(engine),
+        "empty": engine.manifest.empty,
+    }
     if form.is_bound and not form.is_valid():
         return render(request, "analytics/dashboard.html", context, status=400)
     if engine.manifest.empty:
@@ -137,7 +148,9 @@ def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
             "title": titles[name][0],
             "svg": charts.control_chart(data, str(titles[name][0]), str(titles[name][1])),
             "data": data,
-            "points": list(zip(data["weeks"], data["values"], data["upper"], data["lower"], strict=True)),
+            "points": list(
+                zip(data["weeks"], data["values"], data["upper"], data["lower"], strict=True)
+            ),
         }
         for name, data in control.items()
     ]
@@ -153,7 +166,9 @@ def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
         "pareto": pareto,
         "pareto_svg": charts.pareto_chart(pareto, _("Requests by service (Pareto)")),
         "equity": equity,
-        "equity_svg": charts.equity_map(equity, boundaries, _("Type-adjusted gap in standards met")),
+        "equity_svg": charts.equity_map(
+            equity, boundaries, _("Type-adjusted gap in standards met")
+        ),
         "reporting": report.reporting_rates(engine, where),
         "surveys": report.surveys(engine, where),
         "departments": Department.objects.order_by("name").values_list("code", "name"),

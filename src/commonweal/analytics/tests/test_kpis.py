@@ -24,10 +24,14 @@ def test_time_percentiles_per_group_ties_and_single_points():
     hist = pd.DataFrame(
         {"service": ["a", "a", "b"], "bin": [300, 300, 400], "n": [2, 1, 1]}
     )  # a: three ties in one bin; b: a single point
-    frame = kpis.time_percentiles(hist.groupby(["service", "bin"], as_index=False)["n"].sum(), "service")
+    frame = kpis.time_percentiles(
+        hist.groupby(["service", "bin"], as_index=False)["n"].sum(), "service"
+    )
     assert frame["service"].tolist() == ["a", "b"]
     assert frame["count"].tolist() == [3, 1]
-    assert frame["median_hours"].tolist() == pytest.approx([bin_value(300) / 3600, bin_value(400) / 3600])
+    assert frame["median_hours"].tolist() == pytest.approx(
+        [bin_value(300) / 3600, bin_value(400) / 3600]
+    )
     assert frame["p90_hours"].tolist() == frame["median_hours"].tolist()
     empty = kpis.time_percentiles(pd.DataFrame({"bin": [], "n": []}))
     assert empty.loc[0, "count"] == 0 and empty.loc[0, "median_hours"] is None
@@ -42,7 +46,9 @@ def test_rates_with_nothing_to_divide_by_are_missing_not_zero():
         }
     )  # fmt: skip
     out = kpis.rates(counts)
-    assert out.loc[0, ["standards_met_pct", "first_contact_pct", "reopen_pct", "duplicate_pct"]].tolist() == [80.0, 20.0, 25.0, 10.0]
+    assert out.loc[
+        0, ["standards_met_pct", "first_contact_pct", "reopen_pct", "duplicate_pct"]
+    ].tolist() == [80.0, 20.0, 25.0, 10.0]
     assert out.loc[1, ["standards_met_pct", "reopen_pct"]].isna().all()
     assert kpis.volume(counts).columns.tolist() == ["district", "requests"]
 
@@ -109,7 +115,11 @@ def test_requests_per_thousand_and_correlation_with_income():
         }
     )
     frame, correlation = kpis.per_thousand(created, districts)
-    assert frame.set_index("district")["per_1000"].loc[["1", "2", "3"]].tolist() == [50.0, 30.0, 10.0]
+    assert frame.set_index("district")["per_1000"].loc[["1", "2", "3"]].tolist() == [
+        50.0,
+        30.0,
+        10.0,
+    ]
     assert math.isnan(frame.set_index("district").loc["4", "per_1000"])
     assert frame.set_index("district").loc["4", "requests"] == 0
     assert correlation == pytest.approx(-1.0)
@@ -123,7 +133,9 @@ def test_pareto_marks_the_vital_few():
     )
     out = kpis.pareto(volume)
     assert out["service"].tolist() == ["a", "b", "c", "d", "z"]  # ties by name, zeros dropped
-    assert out["cumulative_pct"].round(4).tolist() == pytest.approx([47.619, 76.1905, 90.4762, 95.2381, 100.0])
+    assert out["cumulative_pct"].round(4).tolist() == pytest.approx(
+        [47.619, 76.1905, 90.4762, 95.2381, 100.0]
+    )
     assert out["vital_few"].tolist() == [True, True, True, False, False]
     assert kpis.pareto(pd.DataFrame({"service": [], "requests": []})).empty
 
@@ -147,14 +159,18 @@ def test_survey_scores_response_rate_and_index():
     assert table.loc["satisfaction", "mean_score"] == 4.0
     assert table.loc["satisfaction", "agree_pct"] == 50.0
     assert table.loc["ease", "responses"] == 1 and table.loc["ease", "agree_pct"] == 0.0
-    assert table.loc["humanity", "agree_pct"] == 100.0 and table.loc["efficiency", "agree_pct"] == 0.0
+    assert (
+        table.loc["humanity", "agree_pct"] == 100.0 and table.loc["efficiency", "agree_pct"] == 0.0
+    )
     assert pd.isna(table.loc["humanity", "mean_score"])
     _, nothing = kpis.survey_scores(answers.head(0))
     assert nothing["response_rate_pct"] is None and nothing["index"] is None
 
 
 def test_backlog_age_in_days():
-    open_by_day = pd.DataFrame({"day": [dt.date(2026, 11, 1), dt.date(2026, 11, 20)], "open": [2, 1]})
+    open_by_day = pd.DataFrame(
+        {"day": [dt.date(2026, 11, 1), dt.date(2026, 11, 20)], "open": [2, 1]}
+    )
     assert kpis.backlog_age(open_by_day, dt.date(2026, 11, 28)) == {
         "open": 3,
         "median_age_days": 27,
@@ -165,8 +181,12 @@ def test_backlog_age_in_days():
 
 def test_control_charts_need_two_weeks_and_skip_weeks_with_nothing_due():
     weeks = [dt.date(2026, 1, 5), dt.date(2026, 1, 12), dt.date(2026, 1, 19)]
-    weekly = pd.DataFrame({"week": weeks, "created": [10, 12, 50], "due": [0, 10, 10], "met": [0, 9, 5]})
-    hist = pd.DataFrame({"week": [weeks[0], weeks[1], weeks[2]], "bin": [500, 510, 520], "n": [1, 1, 1]})
+    weekly = pd.DataFrame(
+        {"week": weeks, "created": [10, 12, 50], "due": [0, 10, 10], "met": [0, 9, 5]}
+    )
+    hist = pd.DataFrame(
+        {"week": [weeks[0], weeks[1], weeks[2]], "bin": [500, 510, 520], "n": [1, 1, 1]}
+    )
     charts = kpis.control_charts_for(weekly, hist)
     weeks_p, p = charts["standards_missed"]
     assert weeks_p == weeks[1:] and p.values == pytest.approx([0.1, 0.5])

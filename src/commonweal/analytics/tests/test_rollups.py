@@ -20,7 +20,8 @@ def raw(rows):
         "channel": pa.string(), "priority": pa.string(), "status": pa.string(),
         "outcome": pa.string(), "requested_at": pa.timestamp("us", tz="UTC"),
         "acknowledged_at": pa.timestamp("us", tz="UTC"), "closed_at": pa.timestamp("us", tz="UTC"),
-        "resolve_due": pa.timestamp("us", tz="UTC"), "duplicate": pa.int32(), "reopened": pa.int64(),
+        "resolve_due": pa.timestamp("us", tz="UTC"), "duplicate": pa.int32(),
+        "reopened": pa.int64(),
     }  # fmt: skip
     base = {
         "jurisdiction": "t", "time_zone": NY, "department": "streets", "service": "pothole",
@@ -42,7 +43,8 @@ def sums(table, by="day"):
         return {
             row[0]: row[1:]
             for row in con.sql(
-                f"SELECT {by}, " + ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
+                f"SELECT {by}, "
+                + ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
                 + f" FROM t GROUP BY {by} ORDER BY {by}"
             ).fetchall()
         }
@@ -50,7 +52,9 @@ def sums(table, by="day"):
 
 def test_days_are_local_calendar_days():
     # 03:00 UTC on 2 March is still 1 March in New York
-    table = rollups.canonical(raw([{"id": 1, "requested_at": at(2, 3), "status": "new", "outcome": ""}]), "postgresql")
+    table = rollups.canonical(
+        raw([{"id": 1, "requested_at": at(2, 3), "status": "new", "outcome": ""}]), "postgresql"
+    )
     assert table.column("created_day").to_pylist() == [dt.date(2026, 3, 1)]
     assert rollups.canonical(raw([]), "postgresql").num_rows == 0
 
@@ -62,11 +66,23 @@ def test_daily_counts_from_hand_built_requests():
                 # resolved in 10 minutes: first contact, met its standard
                 {"id": 1, "requested_at": at(2), "closed_at": at(2, 12, 10), "resolve_due": at(5)},
                 # closed late, after a reopen
-                {"id": 2, "requested_at": at(2), "closed_at": at(9), "resolve_due": at(5), "reopened": 1},
+                {
+                    "id": 2,
+                    "requested_at": at(2),
+                    "closed_at": at(9),
+                    "resolve_due": at(5),
+                    "reopened": 1,
+                },
                 # still open, a duplicate
                 {"id": 3, "requested_at": at(3), "status": "new", "outcome": "", "duplicate": 1},
                 # closed in time but not resolved: does not meet the standard
-                {"id": 4, "requested_at": at(3), "closed_at": at(4), "resolve_due": at(5), "outcome": "no_action_needed"},
+                {
+                    "id": 4,
+                    "requested_at": at(3),
+                    "closed_at": at(4),
+                    "resolve_due": at(5),
+                    "outcome": "no_action_needed",
+                },
             ]
         ),
         "postgresql",
@@ -88,10 +104,15 @@ def test_daily_counts_from_hand_built_requests():
 
 
 def test_subtracting_a_request_undoes_its_contribution():
-    before = rollups.canonical(raw([{"id": 1, "requested_at": at(2), "status": "new", "outcome": ""}]), "postgresql")
-    after = rollups.canonical(raw([{"id": 1, "requested_at": at(2), "closed_at": at(3), "resolve_due": at(4)}]), "postgresql")
+    before = rollups.canonical(
+        raw([{"id": 1, "requested_at": at(2), "status": "new", "outcome": ""}]), "postgresql"
+    )
+    after = rollups.canonical(
+        raw([{"id": 1, "requested_at": at(2), "closed_at": at(3), "resolve_due": at(4)}]),
+        "postgresql",
+    )
     with duckdb.connect() as con:
-        daily, hist = rollups.contributions(con, after, before)
+        daily, _ = rollups.contributions(con, after, before)
     # the created-day row changes only in open_now; the closed and due days are new
     assert sums(daily)[dt.date(2026, 3, 2)] == (0, 0, 0, -1, 0, 0, 0, 0, 0)
     assert sums(daily)[dt.date(2026, 3, 3)][4] == 1

@@ -49,7 +49,9 @@ def history(city):
             )  # fmt: skip
     with time_machine.travel(dt.datetime(2026, 3, 7, 15, tzinfo=UTC), tick=False):
         services.acknowledge(agent, made[0])
-        services.close(agent, ServiceRequest.objects.get(pk=made[0].pk), "resolved", public_text="Filled")
+        services.close(
+            agent, ServiceRequest.objects.get(pk=made[0].pk), "resolved", public_text="Filled"
+        )
         services.close(agent, made[1], "resolved", public_text="Filled")
     return made
 
@@ -71,16 +73,26 @@ def test_a_full_build_counts_what_the_database_holds(city, history):
     assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
 
 
-def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(city, history, settings, tmp_path, monkeypatch):
+def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
+    city, history, settings, tmp_path, monkeypatch
+):
     snapshot.refresh()
     agent = Actor.for_user(city.ana)
     with time_machine.travel(dt.datetime(2026, 4, 20, 10, tzinfo=UTC), tick=False):
         # a late closure of an old request, a reopen, a new request
         services.close(agent, history[2], "resolved", public_text="Done at last")
-        services.reopen(Actor.for_user(city.sam), ServiceRequest.objects.get(pk=history[1].pk), reason="Sunk again")
+        services.reopen(
+            Actor.for_user(city.sam),
+            ServiceRequest.objects.get(pk=history[1].pk),
+            reason="Sunk again",
+        )
         services.submit(
-            city.resident, service=city.collection, channel="phone", description="Bins missed",
-            lat=40.05, long=-74.95,
+            city.resident,
+            service=city.collection,
+            channel="phone",
+            description="Bins missed",
+            lat=40.05,
+            long=-74.95,
         )
     incremental = snapshot.refresh()
     assert not incremental.full
@@ -97,24 +109,35 @@ def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(city, hist
     settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
     monkeypatch.setattr(snapshot, "COMPACT_AFTER", 1)
     with time_machine.travel(dt.datetime(2026, 4, 21, 10, tzinfo=UTC), tick=False):
-        services.close(agent, ServiceRequest.objects.get(pk=history[3].pk), "resolved", public_text="Done")
+        services.close(
+            agent, ServiceRequest.objects.get(pk=history[3].pk), "resolved", public_text="Done"
+        )
     with time_machine.travel(dt.datetime(2026, 4, 21, 10, tzinfo=UTC), tick=False):
-        services.close(agent, ServiceRequest.objects.get(pk=history[1].pk), "resolved", public_text="Done")
+        services.close(
+            agent, ServiceRequest.objects.get(pk=history[1].pk), "resolved", public_text="Done"
+        )
     first = snapshot.refresh()
     assert first.compacted and first.segments == 1
     compacted = report_everything(tmp_path / "rebuilt")
     settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "again"
     snapshot.refresh(full=True)
     assert report_everything(tmp_path / "again") == compacted
-    assert sorted(p.name for p in (tmp_path / "rebuilt").glob("*.parquet")) == [
-        "daily-000004.parquet", "hist-000004.parquet", "requests-000004.parquet", "surveys-000005.parquet"
-    ]  # fmt: skip
+    names = sorted(p.name for p in (tmp_path / "rebuilt").glob("*.parquet"))
+    assert names == [f"{kind}-000004.parquet" for kind in ("daily", "hist", "requests")] + [
+        "surveys-000005.parquet"
+    ]
 
 
 def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
-    SurveyInvitation.objects.create(request=history[0], token_hash="a" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
-    SurveyInvitation.objects.create(request=history[1], token_hash="b" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
-    SurveyResponse.objects.create(request=history[0], answers={"satisfaction": 5, "effectiveness": 5, "confidence": 4})
+    SurveyInvitation.objects.create(
+        request=history[0], token_hash="a" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC)
+    )
+    SurveyInvitation.objects.create(
+        request=history[1], token_hash="b" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC)
+    )
+    SurveyResponse.objects.create(
+        request=history[0], answers={"satisfaction": 5, "effectiveness": 5, "confidence": 4}
+    )
     snapshot.refresh()
     engine = Engine(snapshot.analytics_dir())
     engine.sync()
@@ -130,7 +153,9 @@ def test_the_kpis_command(city, history, capsys):
         call_command("kpis")
     call_command("refresh_snapshot")
     assert "Rebuilt the snapshot" in capsys.readouterr().out
-    call_command("kpis", "--by", "service", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json")
+    call_command(
+        "kpis", "--by", "service", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json"
+    )
     rows = json.loads(capsys.readouterr().out)
     assert [(r["service"], r["requests"], r["closed"]) for r in rows] == [("pothole", 5, 2)]
     call_command("kpis", "--format", "csv", "--kpi", "pareto")
