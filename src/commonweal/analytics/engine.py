@@ -105,12 +105,12 @@ class Engine:
                 files = lambda kind: [  # noqa: E731
                     str(self.directory / f"{kind}-{n:06d}.parquet") for n in new
                 ]
-                self.con.execute(
-                    f"INSERT INTO daily BY NAME SELECT * FROM read_parquet({files('daily')!r})"
-                )
-                self.con.execute(
-                    f"INSERT INTO hist BY NAME SELECT * FROM read_parquet({files('hist')!r})"
-                )
+                # sorted by day, so a period's filter skips whole row groups (zone maps)
+                for table in ("daily", "hist"):
+                    self.con.execute(
+                        f"INSERT INTO {table} BY NAME SELECT * FROM"
+                        f" read_parquet({files(table)!r}) ORDER BY day"
+                    )
             self.con.execute("DELETE FROM surveys")
             if manifest.surveys is not None:
                 path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from commonweal.analytics import control_charts
-from commonweal.analytics.rollups import DAILY_COUNTS, bin_value
+from commonweal.analytics.rollups import DAILY_COUNTS, RATIO
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
@@ -50,41 +50,36 @@ def rates(counts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def percentile_of_bins(bins: Sequence[int], counts: Sequence[int], q: float) -> float | None:
-    """Nearest-rank percentile, in seconds, of a histogram (bins ascending)."""
-    total = int(sum(counts))
-    if total == 0:
-        return None
-    rank = max(1, math.ceil(q * total))
-    running = 0
-    for bin_number, n in zip(bins, counts, strict=True):
-        running += int(n)
-        if running >= rank:
-            return bin_value(int(bin_number))
-    return bin_value(int(bins[-1]))
-
-
 def time_percentiles(
     hist: pd.DataFrame, by: str | None = None, quantiles: Sequence[float] = (0.5, 0.9)
 ) -> pd.DataFrame:
-    """Median and p90 (hours) per group of a histogram frame (columns [by], bin, n)."""
-    names = {0.5: "median_hours", 0.9: "p90_hours"}
-
-    def figures(group: pd.DataFrame) -> dict[str, Any]:
-        ordered = group.sort_values("bin")
-        row: dict[str, Any] = {"count": int(ordered["n"].sum())}
-        for q in quantiles:
-            seconds = percentile_of_bins(ordered["bin"].tolist(), ordered["n"].tolist(), q)
-            row[names.get(q, f"p{round(q * 100)}_hours")] = (
-                None if seconds is None else seconds / 3600
-            )
-        return row
-
-    if by is None:
-        return pd.DataFrame([figures(hist)])
-    rows = [{by: key, **figures(group)} for key, group in hist.groupby(by, sort=True)]
-    columns = [by, "count", *(names.get(q, f"p{round(q * 100)}_hours") for q in quantiles)]
-    return pd.DataFrame(rows, columns=columns)
+    """Median and p90 (hours) per group of a histogram frame (columns [by], bin, n): for each
+    quantile, the first bin whose running count reaches the nearest rank."""
+    names = [
+        {0.5: "median_hours", 0.9: "p90_hours"}.get(q, f"p{round(q * 100)}_hours")
+        for q in quantiles
+    ]
+    keys = [by] if by else []
+    ordered = hist.sort_values([*keys, "bin"]).reset_index(drop=True)
+    if by:
+        running = ordered.groupby(by, sort=False)["n"].cumsum()
+        total = ordered.groupby(by, sort=False)["n"].transform("sum")
+        out = ordered.groupby(by, sort=True)["n"].sum().rename("count").reset_index()
+    else:
+        running = ordered["n"].cumsum()
+        total = pd.Series(ordered["n"].sum(), index=ordered.index)
+        out = pd.DataFrame({"count": [int(ordered["n"].sum())]})
+    for q, name in zip(quantiles, names, strict=True):
+        rank = np.maximum(1, np.ceil(q * total - 1e-9))  # q·n of 0.9 x 10 is 9.000…02
+        reached = ordered[running >= rank]
+        first = reached.drop_duplicates(subset=keys) if by else reached.head(1)
+        hours = RATIO ** (first["bin"].astype(float) + 0.5) / 3600
+        if by:
+            out = out.merge(pd.DataFrame({by: first[by], name: hours}), on=by, how="left")
+        else:
+            out[name] = hours.iloc[0] if len(hours) else None
+    out = out.astype({name: object for name in names})
+    return out.where(out.notna(), None)
 
 
 def backlog_age(open_by_day: pd.DataFrame, today: dt.date) -> dict[str, Any]:

@@ -12,11 +12,15 @@ from commonweal.analytics.rollups import RATIO, bin_value
 
 
 def test_nearest_rank_percentile_of_a_histogram():
-    bins, counts = [10, 20, 30], [1, 2, 1]
-    assert kpis.percentile_of_bins(bins, counts, 0.5) == bin_value(20)  # rank 2 of 4
-    assert kpis.percentile_of_bins(bins, counts, 0.9) == bin_value(30)  # rank ⌈3.6⌉ = 4
-    assert kpis.percentile_of_bins(bins, counts, 0.0) == bin_value(10)
-    assert kpis.percentile_of_bins([], [], 0.5) is None
+    def at(q, bins, counts):
+        frame = pd.DataFrame({"bin": bins, "n": counts})
+        return kpis.time_percentiles(frame, quantiles=(q,)).iloc[0, 1]
+
+    hours = lambda b: bin_value(b) / 3600  # noqa: E731
+    assert at(0.5, [10, 20, 30], [1, 2, 1]) == pytest.approx(hours(20))  # rank 2 of 4
+    assert at(0.9, [10, 20, 30], [1, 2, 1]) == pytest.approx(hours(30))  # rank ⌈3.6⌉ = 4
+    assert at(0.0, [10, 20, 30], [1, 2, 1]) == pytest.approx(hours(10))
+    assert at(0.9, list(range(10)), [1] * 10) == pytest.approx(hours(8))  # rank 9, not 10
     assert bin_value(20) == pytest.approx(RATIO**20.5)
 
 
