@@ -54,32 +54,33 @@ def time_percentiles(
     hist: pd.DataFrame, by: str | None = None, quantiles: Sequence[float] = (0.5, 0.9)
 ) -> pd.DataFrame:
     """Median and p90 (hours) per group of a histogram frame (columns [by], bin, n): for each
-    quantile, the first bin whose running count reaches the nearest rank."""
+    quantile, the first bin whose running count reaches the nearest rank ⌈q·n⌉."""
     names = [
         {0.5: "median_hours", 0.9: "p90_hours"}.get(q, f"p{round(q * 100)}_hours")
         for q in quantiles
     ]
-    keys = [by] if by else []
-    ordered = hist.sort_values([*keys, "bin"]).reset_index(drop=True)
-    if by:
-        running = ordered.groupby(by, sort=False)["n"].cumsum()
-        total = ordered.groupby(by, sort=False)["n"].transform("sum")
-        out = ordered.groupby(by, sort=True)["n"].sum().rename("count").reset_index()
+    data = hist[hist["n"] > 0]
+    if by:  # a missing value (no district) is a group of its own, listed last
+        groups, labels = pd.factorize(data[by], sort=True, use_na_sentinel=False)
+        labels = [None if pd.isna(label) else label for label in labels]
     else:
-        running = ordered["n"].cumsum()
-        total = pd.Series(ordered["n"].sum(), index=ordered.index)
-        out = pd.DataFrame({"count": [int(ordered["n"].sum())]})
+        groups, labels = np.zeros(len(data), int), [None]
+    order = np.lexsort((data["bin"].to_numpy(), groups))
+    group, bins, counts = groups[order], data["bin"].to_numpy()[order], data["n"].to_numpy()[order]
+    starts = (
+        np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], int)
+    )
+    running = np.cumsum(counts)
+    totals = np.add.reduceat(counts, starts) if len(starts) else np.array([], int)
+    before = np.r_[0, running][starts]
+    out: dict[str, Any] = {by: list(labels)} if by else {}
+    out["count"] = totals.astype(int).tolist() if by or len(totals) else [0]
     for q, name in zip(quantiles, names, strict=True):
-        rank = np.maximum(1, np.ceil(q * total - 1e-9))  # q·n of 0.9 x 10 is 9.000…02
-        reached = ordered[running >= rank]
-        first = reached.drop_duplicates(subset=keys) if by else reached.head(1)
-        hours = RATIO ** (first["bin"].astype(float) + 0.5) / 3600
-        if by:
-            out = out.merge(pd.DataFrame({by: first[by], name: hours}), on=by, how="left")
-        else:
-            out[name] = hours.iloc[0] if len(hours) else None
-    out = out.astype({name: object for name in names})
-    return out.where(out.notna(), None)
+        rank = np.maximum(1, np.ceil(q * totals - 1e-9))  # q·n of 0.9 x 10 is 9.000…02
+        found = bins[np.searchsorted(running, before + rank)] if len(totals) else []
+        hours = [float(RATIO ** (b + 0.5) / 3600) for b in found]
+        out[name] = hours if by or hours else [None]
+    return pd.DataFrame(out, columns=[*([by] if by else []), "count", *names])
 
 
 def backlog_age(open_by_day: pd.DataFrame, today: dt.date) -> dict[str, Any]:

@@ -34,6 +34,8 @@ FIRST_CONTACT = 15 * 60
 RESOLVING = ("resolved",)
 
 DIMENSIONS = ("jurisdiction", "department", "service", "district", "channel")
+#: the times the histograms measure: requested -> closed, requested -> acknowledged
+MEASURES = ("close", "ack")
 
 REQUESTS_SCHEMA = pa.schema(
     [
@@ -129,71 +131,68 @@ def _seconds(later: str, earlier: str) -> str:
 
 def daily_sql(source: str) -> str:
     """Signed daily contributions of the requests in relation `source` (columns of
-    REQUESTS_SCHEMA plus `sign`)."""
+    REQUESTS_SCHEMA plus `sign`): rows for the created, closed and due days, each summed over
+    its own day and dimensions (a day can have one row of each kind; readers sum)."""
     resolving = ", ".join(f"'{o}'" for o in RESOLVING)
     first_contact = (
         f"outcome IN ({resolving}) AND reopened = 0 AND closed_at IS NOT NULL"
         f" AND epoch(closed_at) - epoch(requested_at) <= {FIRST_CONTACT}"
     )
     met = f"outcome IN ({resolving}) AND closed_at <= resolve_due"
-    zero = "0 AS {}"
-    created = ", ".join(
-        [
-            "sum(sign) AS created",
-            "sum(sign * CAST(duplicate AS INTEGER)) AS duplicates",
-            f"sum(CASE WHEN {first_contact} THEN sign ELSE 0 END) AS first_contact",
-            "sum(CASE WHEN closed_at IS NULL THEN sign ELSE 0 END) AS open_now",
-            *(zero.format(c) for c in ("closed", "resolved", "reopened", "due", "met")),
-        ]
-    )
-    closed = ", ".join(
-        [
-            *(zero.format(c) for c in ("created", "duplicates", "first_contact", "open_now")),
-            "sum(sign) AS closed",
-            f"sum(CASE WHEN outcome IN ({resolving}) THEN sign ELSE 0 END) AS resolved",
-            "sum(CASE WHEN reopened > 0 THEN sign ELSE 0 END) AS reopened",
-            *(zero.format(c) for c in ("due", "met")),
-        ]
-    )
-    due = ", ".join(
-        [
-            *(zero.format(c) for c in DAILY_COUNTS[:7]),
-            "sum(sign) AS due",
-            f"sum(CASE WHEN {met} THEN sign ELSE 0 END) AS met",
-        ]
-    )
-    parts = [
-        f"SELECT created_day AS day, {_dims()}, {created} FROM {source} GROUP BY ALL",
-        f"SELECT closed_day AS day, {_dims()}, {closed} FROM {source}"
-        " WHERE closed_day IS NOT NULL GROUP BY ALL",
-        f"SELECT due_day AS day, {_dims()}, {due} FROM {source}"
-        " WHERE due_day IS NOT NULL GROUP BY ALL",
-    ]
-    sums = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in DAILY_COUNTS)
-    nonzero = " OR ".join(f"{c} <> 0" for c in DAILY_COUNTS)
-    return (
-        f"SELECT day, {_dims()}, {sums} FROM ({' UNION ALL '.join(parts)})"
-        f" GROUP BY ALL HAVING {nonzero}"
+
+    def sums(figures: dict[str, str]) -> str:
+        return ", ".join(
+            f"CAST(sum({figures[c]}) AS INTEGER) AS {c}" if c in figures else f"0 AS {c}"
+            for c in DAILY_COUNTS
+        )
+
+    def part(day: str, figures: dict[str, str]) -> str:
+        nonzero = " OR ".join(f"sum({expression}) <> 0" for expression in figures.values())
+        return (
+            f"SELECT {day} AS day, {_dims()}, {sums(figures)} FROM {source}"
+            f" WHERE {day} IS NOT NULL GROUP BY ALL HAVING {nonzero}"
+        )
+
+    when = "CASE WHEN {} THEN sign ELSE 0 END"
+    created = {
+        "created": "sign",
+        "duplicates": "sign * CAST(duplicate AS INTEGER)",
+        "first_contact": when.format(first_contact),
+        "open_now": when.format("closed_at IS NULL"),
+    }
+    closed = {
+        "closed": "sign",
+        "resolved": when.format(f"outcome IN ({resolving})"),
+        "reopened": when.format("reopened > 0"),
+    }
+    due = {"due": "sign", "met": when.format(met)}
+    return " UNION ALL ".join(
+        [part("created_day", created), part("closed_day", closed), part("due_day", due)]
     )
 
 
-def hist_sql(source: str) -> str:
-    """Signed histogram contributions of the requests in relation `source`."""
+def hist_sql(source: str, *, aggregate: bool = True) -> str:
+    """Signed histogram contributions of the requests in relation `source`. A full build
+    (`aggregate=False`) keeps one row per request and measure: at the grain of a day and
+    every dimension, 1 %-wide bins hardly ever share a row, so summing would only cost."""
     log_ratio = math.log(RATIO)
 
     def part(measure: str, day: str, later: str) -> str:
         bin_expr = f"CAST(floor(ln({_seconds(later, 'requested_at')}) / {log_ratio!r}) AS SMALLINT)"
         return (
-            f"SELECT {day} AS day, {_dims()}, '{measure}' AS measure, {bin_expr} AS bin, sign"
-            f" FROM {source} WHERE {later} IS NOT NULL AND {later} >= requested_at"
+            f"SELECT {day} AS day, {_dims()}, '{measure}' AS measure, {bin_expr} AS bin,"
+            f" CAST(sign AS INTEGER) AS n FROM {source}"
+            f" WHERE {later} IS NOT NULL AND {later} >= requested_at"
         )
 
     union = " UNION ALL ".join(
         [part("close", "closed_day", "closed_at"), part("ack", "ack_day", "acknowledged_at")]
     )
+    if not aggregate:
+        return union
     return (
-        f"SELECT day, {_dims()}, measure, bin, CAST(sum(sign) AS INTEGER) AS n"
-        f" FROM ({union}) GROUP BY ALL HAVING sum(sign) <> 0"
+        f"SELECT day, {_dims()}, measure, bin, CAST(sum(n) AS INTEGER) AS n"
+        f" FROM ({union}) GROUP BY ALL HAVING sum(n) <> 0"
     )
 
 
@@ -208,7 +207,7 @@ def contributions(
         "SELECT *, 1 AS sign FROM added UNION ALL SELECT *, -1 AS sign FROM removed"
     )
     daily = con.sql(daily_sql("signed")).to_arrow_table()
-    hist = con.sql(hist_sql("signed")).to_arrow_table()
+    hist = con.sql(hist_sql("signed", aggregate=removed is not None)).to_arrow_table()
     con.execute("DROP VIEW signed")
     con.unregister("added")
     con.unregister("removed")

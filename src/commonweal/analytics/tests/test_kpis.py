@@ -41,6 +41,16 @@ def test_time_percentiles_per_group_ties_and_single_points():
     assert empty.loc[0, "count"] == 0 and empty.loc[0, "median_hours"] is None
 
 
+def test_requests_without_a_district_are_a_group_of_their_own():
+    hist = pd.DataFrame({"district": ["3", None, "3"], "bin": [10, 20, 30], "n": [1, 2, 1]})
+    frame = kpis.time_percentiles(hist, "district")
+    assert frame["count"].tolist() == [2, 2]
+    assert frame["district"].iloc[0] == "3" and pd.isna(frame["district"].iloc[1])
+    assert frame["p90_hours"].tolist() == pytest.approx(
+        [bin_value(30) / 3600, bin_value(20) / 3600]
+    )
+
+
 def test_rates_with_nothing_to_divide_by_are_missing_not_zero():
     counts = pd.DataFrame(
         {
