@@ -75,7 +75,8 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE TABLE daily (day DATE, {dims}, {counts})")
         for measure in rollups.MEASURES:
             self.con.execute(
-                f"CREATE OR REPLACE TABLE {measure}_hist (day DATE, {dims}, bin SMALLINT, n INTEGER)"
+                f"CREATE OR REPLACE TABLE {measure}_hist"
+                f" (day DATE, {dims}, bin SMALLINT, n INTEGER)"
             )
         names = ", ".join(f"{d} VARCHAR" for d in rollups.DIMENSIONS)
         self.con.execute(
