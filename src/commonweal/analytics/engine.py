@@ -182,20 +182,29 @@ class Engine:
     # --- slices ------------------------------------------------------------------------------
 
     def counts(self, where: Slice, by: str | None = None) -> pd.DataFrame:
-        """Daily counts summed over the slice; `due`/`met` only for days already past."""
+        """Daily counts summed over the slice (`due`/`met` only for days already past), and
+        `open_at_end`: everything made by the last day less everything closed by then."""
         key, group = _group(by)
-        condition, params = self.where(where)
+        condition, params = self.where(where, period=False)
+        start = where.start or dt.date.min
         as_of = self.as_of or dt.date.max
         sums = ", ".join(
-            f"CAST(COALESCE(sum(CASE WHEN day < ? THEN {c} ELSE 0 END), 0) AS BIGINT) AS {c}"
+            f"CAST(COALESCE(sum({c}) FILTER (day >= ? AND day < ?), 0) AS BIGINT) AS {c}"
             if c in ("due", "met")
-            else f"CAST(COALESCE(sum({c}), 0) AS BIGINT) AS {c}"
+            else f"CAST(COALESCE(sum({c}) FILTER (day >= ?), 0) AS BIGINT) AS {c}"
             for c in rollups.DAILY_COUNTS
             if c != "open_now"
         )
+        values = [
+            v
+            for c in rollups.DAILY_COUNTS
+            if c != "open_now"
+            for v in ([start, as_of] if c in ("due", "met") else [start])
+        ]
         frame = self.query(
-            f"SELECT {key}{sums} FROM daily WHERE {condition} {group}",
-            [as_of, as_of, *params],
+            f"SELECT {key}{sums}, CAST(COALESCE(sum(created) - sum(closed), 0) AS BIGINT)"
+            f" AS open_at_end FROM daily WHERE {condition} {group}",
+            [*values, *params],
             decode=(by,) if by else (),
         )
         return frame.sort_values(by).reset_index(drop=True) if by else frame
@@ -215,18 +224,6 @@ class Engine:
         )
         return frame.sort_values(["district", "service"], na_position="last").reset_index(drop=True)
 
-    def backlog(self, where: Slice, by: str | None = None) -> pd.DataFrame:
-        """Requests open at the end of the slice (all created by then, less all closed)."""
-        key, group = _group(by)
-        condition, params = self.where(where, period=False)
-        frame = self.query(
-            f"SELECT {key}CAST(COALESCE(sum(created) - sum(closed), 0) AS BIGINT) AS open"
-            f" FROM daily WHERE {condition} {group}",
-            params,
-            decode=(by,) if by else (),
-        )
-        return frame.sort_values(by).reset_index(drop=True) if by else frame
-
     def open_ages(self, where: Slice) -> pd.DataFrame:
         """Requests open now by the day they were made (for the backlog's age)."""
         condition, params = self.where(where.narrowed(start=None, end=None), period=False)
@@ -236,16 +233,16 @@ class Engine:
             params,
         )
 
-    def histogram(self, where: Slice, measure: str, by: str | None = None) -> pd.DataFrame:
-        """Bins and counts of one measure ('close' or 'ack') over the slice."""
+    def histograms(self, where: Slice, by: str | None = None) -> pd.DataFrame:
+        """Bins and counts of both measures over the slice (column `measure`)."""
         key, _ = _group(by)
         condition, params = self.where(where)
-        return self.query(
-            f"SELECT {key}bin, CAST(sum(n) AS BIGINT) AS n FROM {_measure(measure)}_hist"
-            f" WHERE {condition} GROUP BY ALL HAVING sum(n) > 0",
-            params,
-            decode=(by,) if by else (),
+        parts = " UNION ALL ".join(
+            f"SELECT '{measure}' AS measure, {key}bin, CAST(sum(n) AS BIGINT) AS n"
+            f" FROM {measure}_hist WHERE {condition} GROUP BY ALL HAVING sum(n) > 0"
+            for measure in rollups.MEASURES
         )
+        return self.query(parts, params * len(rollups.MEASURES), decode=(by,) if by else ())
 
     def weekly(self, where: Slice) -> pd.DataFrame:
         """Per week (starting Monday): requests made, due, met."""

@@ -33,7 +33,7 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 def volume(counts: pd.DataFrame) -> pd.DataFrame:
     """Requests made in the period (`created`), beside the columns it is broken down by."""
-    keys = [c for c in counts.columns if c not in DAILY_COUNTS]
+    keys = [c for c in counts.columns if c not in (*DAILY_COUNTS, "open_at_end")]
     return counts[[*keys, "created"]].rename(columns={"created": "requests"})
 
 

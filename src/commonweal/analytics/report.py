@@ -60,26 +60,20 @@ def _plain(value: Any) -> Any:
 
 def summary(engine: Engine, where: Slice, by: str | None = None) -> list[dict[str, Any]]:
     """Every headline KPI, for the slice as a whole or per department/service/district/channel."""
-    counts = kpis.rates(engine.counts(where, by))
-    frame = counts
-    backlog = engine.backlog(where, by).rename(columns={"open": "open_at_end"})
-    closing = kpis.time_percentiles(engine.histogram(where, "close", by), by).rename(
-        columns={"median_hours": "close_median_hours", "p90_hours": "close_p90_hours"}
-    )
-    acknowledging = kpis.time_percentiles(engine.histogram(where, "ack", by), by).rename(
-        columns={"median_hours": "ack_median_hours", "p90_hours": "ack_p90_hours"}
-    )
-    closing = closing.drop(columns="count")
-    acknowledging = acknowledging.drop(columns="count")
-    frame = frame.rename(columns={"created": "requests"})
-    if by is None:
-        frame = pd.concat([frame, backlog, closing, acknowledging], axis=1)
-    else:
-        for extra in (backlog, closing, acknowledging):
-            frame = frame.merge(extra, on=by, how="left")
-        frame = frame[
-            frame["requests"].fillna(0) + frame["closed"].fillna(0) + frame["due"].fillna(0) > 0
-        ]
+    frame = kpis.rates(engine.counts(where, by)).rename(columns={"created": "requests"})
+    histograms = engine.histograms(where, by)
+    for measure in ("close", "ack"):
+        times = kpis.time_percentiles(histograms[histograms["measure"] == measure], by)
+        times = times.drop(columns="count").rename(
+            columns={"median_hours": f"{measure}_median_hours", "p90_hours": f"{measure}_p90_hours"}
+        )
+        frame = (
+            pd.concat([frame, times], axis=1)
+            if by is None
+            else frame.merge(times, on=by, how="left")
+        )
+    if by is not None:
+        frame = frame[frame["requests"] + frame["closed"] + frame["due"] > 0]
     columns = ([by] if by else []) + SUMMARY_COLUMNS
     return records(frame.reindex(columns=columns))
 
