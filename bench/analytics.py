@@ -353,27 +353,10 @@ def engine_dashboard(engine: Any, where: Any) -> dict[str, Any]:
     }
 
 
-def build_segments(con: Any, source_sql: str, directory: Path, segment: int) -> None:
-    """Write the rollup contributions of the requests in `source_sql` (with a `sign`) as
-    one segment, streaming from DuckDB to Parquet."""
-    from commonweal.analytics import rollups
-
-    con.execute(f"CREATE OR REPLACE TEMP VIEW signed AS {source_sql}")
-    full = segment == 1
-    parts = (
-        ("daily", rollups.daily_sql("signed")),
-        ("hist", rollups.hist_sql("signed", aggregate=not full)),
-    )
-    for kind, sql in parts:
-        con.execute(
-            f"COPY ({sql}) TO '{directory}/{kind}-{segment:06d}.parquet' (FORMAT parquet, COMPRESSION zstd)"
-        )
-
-
 def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[str, Any]:
     import duckdb
 
-    from commonweal.analytics import snapshot
+    from commonweal.analytics import rollups, snapshot
     from commonweal.analytics.engine import Engine, Slice
 
     directory = workdir / "engine"
@@ -384,10 +367,10 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{snapshot.MEMORY_LIMIT}'")
     began = time.perf_counter()
-    build_segments(con, f"SELECT *, 1 AS sign FROM read_parquet('{path}')", directory, 1)
+    snapshot.build_rollups(con, f"(SELECT *, 1 AS sign FROM read_parquet('{path}'))", directory, 1)
     os.link(path, directory / "requests-000001.parquet")
     manifest = snapshot.Manifest(
-        segments=[1], refreshed_at=f"{AS_OF.isoformat()}T00:00:00+00:00", generation=1
+        segments=[1], cells=1, refreshed_at=f"{AS_OF.isoformat()}T00:00:00+00:00", generation=1
     )
     snapshot._write_manifest(directory, manifest)
     timings["rebuild"] = time.perf_counter() - began
@@ -424,9 +407,9 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
 
     # incremental: 5,000 old requests close or change, 5,000 new ones arrive
     began = time.perf_counter()
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE changed AS
-            SELECT * REPLACE (
+    changed = (
+        con.sql(
+            f"""SELECT * REPLACE (
                      CASE WHEN closed_at IS NULL THEN timezone('UTC', TIMESTAMP '2026-10-31 12:00') ELSE closed_at END AS closed_at,
                      CASE WHEN closed_day IS NULL THEN DATE '2026-10-31' ELSE closed_day END AS closed_day,
                      'closed' AS status, CASE WHEN outcome = '' THEN 'resolved' ELSE outcome END AS outcome,
@@ -434,16 +417,11 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
               FROM read_parquet('{path}') USING SAMPLE {CHANGES // 2} ROWS (reservoir, 7)
             UNION ALL
             SELECT * REPLACE (id + 100000000 AS id) FROM read_parquet('{path}') USING SAMPLE {CHANGES // 2} ROWS (reservoir, 8)"""
+        )
+        .to_arrow_table()
+        .cast(rollups.REQUESTS_SCHEMA)
     )
-    old = snapshot.current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
-    build_segments(
-        con,
-        f"SELECT *, 1 AS sign FROM changed UNION ALL SELECT *, -1 AS sign FROM ({old})",
-        directory,
-        2,
-    )
-    con.execute(f"COPY changed TO '{directory}/requests-000002.parquet' (FORMAT parquet)")
-    manifest.segments.append(2)
+    snapshot.apply_changes(con, manifest, directory, changed, 2)
     manifest.generation += 1
     snapshot._write_manifest(directory, manifest)
     engine.sync()

@@ -7,6 +7,16 @@ rebuild or a compaction, all of them. Each process keeps one (`current_engine`).
 A `Slice` is what a dashboard shows: a period of whole days (in each jurisdiction's zone) and
 optional filters; `by` names the dimension to break figures down by. Methods return small
 pandas frames that the KPI functions (`kpis`) turn into figures.
+
+Tables, all additive (a query sums whatever rows fall in its period):
+  daily, daily_m, daily_w                 counts per day / month / week and every dimension
+  close_hist, ack_hist                    histograms per day and every dimension
+  close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
+                                          department and service only
+A period is read as whole months or weeks from the coarse tables and its ragged ends from the
+daily ones (`cover`), so a three-year slice reads three dozen monthly rows per cell instead
+of a thousand daily ones. Coarse rows are used only for units that ended before the last
+refresh's day, so that "due before the refresh" stays exact.
 """
 
 from __future__ import annotations
@@ -51,6 +61,39 @@ def _group(by: str | None) -> tuple[str, str]:
 
 #: stands for a filter value the snapshot has never seen: matches nothing
 UNKNOWN = 65535
+#: dimensions the coarse histograms keep (district and channel make them as large as the
+#: daily ones: at the grain of 1 %-wide bins, rows hardly merge)
+SERVICE_LEVEL = frozenset({"jurisdiction", "department", "service"})
+COUNTS = ", ".join(rollups.DAILY_COUNTS)
+
+
+def cover(
+    start: dt.date, end: dt.date, unit: str, before: dt.date
+) -> list[tuple[str, dt.date, dt.date]]:
+    """Split [start, end] into ('day', …) ranges and at most one ('unit', …) range of whole
+    months or weeks that end before `before`."""
+    if start > end:
+        return []
+    if unit == "month":
+        first = (
+            start
+            if start.day == 1
+            else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        )
+        limit = min(end, before - dt.timedelta(days=1)) + dt.timedelta(days=1)
+        stop = limit.replace(day=1)  # the first day after the last whole month
+    else:
+        first = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+        limit = min(end, before - dt.timedelta(days=1)) + dt.timedelta(days=1)
+        stop = limit - dt.timedelta(days=limit.weekday())
+    if first >= stop:
+        return [("day", start, end)]
+    pieces = [("unit", first, stop - dt.timedelta(days=1))]
+    if start < first:
+        pieces.insert(0, ("day", start, first - dt.timedelta(days=1)))
+    if stop <= end:
+        pieces.append(("day", stop, end))
+    return pieces
 
 
 class Engine:
@@ -71,50 +114,78 @@ class Engine:
 
     def _create_tables(self) -> None:
         dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS)
+        service_dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)
         counts = ", ".join(f"{c} INTEGER" for c in rollups.DAILY_COUNTS)
-        self.con.execute(f"CREATE OR REPLACE TABLE daily (day DATE, {dims}, {counts})")
+        for suffix in ("", "_m", "_w"):
+            self.con.execute(f"CREATE OR REPLACE TABLE daily{suffix} (day DATE, {dims}, {counts})")
         for measure in rollups.MEASURES:
             self.con.execute(
                 f"CREATE OR REPLACE TABLE {measure}_hist"
                 f" (day DATE, {dims}, bin SMALLINT, n INTEGER)"
             )
+            for suffix in ("_m", "_w"):
+                self.con.execute(
+                    f"CREATE OR REPLACE TABLE {measure}_hist{suffix}"
+                    f" (day DATE, {service_dims}, bin SMALLINT, n INTEGER)"
+                )
         names = ", ".join(f"{d} VARCHAR" for d in rollups.DIMENSIONS)
         self.con.execute(
             f"CREATE OR REPLACE TABLE surveys (id BIGINT, {names}, day DATE,"
             " submitted_at TIMESTAMPTZ, form VARCHAR, answers VARCHAR)"
         )
-        for name in rollups.DIMENSIONS:
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE codes_{name} (value VARCHAR, code USMALLINT)"
-            )
+        self.con.execute(f"CREATE OR REPLACE TABLE cells (cell INTEGER, {dims})")
         self.codes = {name: {} for name in rollups.DIMENSIONS}
         self.loaded = []
 
-    def _learn_codes(self, files: list[str]) -> None:
-        """Give every dimension value in `files` a code, keeping the codes already given."""
+    def _learn_cells(self, path: Path) -> None:
+        """Code each dimension value (codes already given stay) and load the new cells."""
+        cells = pd.read_parquet(path)
+        known = set(self.con.execute("SELECT cell FROM cells").fetchnumpy()["cell"].tolist())
+        cells = cells[~cells["cell"].isin(known)]
         for name in rollups.DIMENSIONS:
-            seen = self.con.execute(
-                f"SELECT DISTINCT COALESCE({name}, '') FROM read_parquet({files!r}) ORDER BY 1"
-            ).fetchall()
-            known = self.codes[name]
-            new = [value for (value,) in seen if (value or None) not in known]
-            for value in new:
-                known[value or None] = len(known) + 1
-            if new:
-                self.con.executemany(
-                    f"INSERT INTO codes_{name} VALUES (?, ?)",
-                    [[value, known[value or None]] for value in new],
-                )
+            codes = self.codes[name]
+            for value in cells[name]:
+                key = None if pd.isna(value) else value
+                if key not in codes:
+                    codes[key] = len(codes) + 1
+            cells[name] = [codes[None if pd.isna(v) else v] for v in cells[name]]
+        self.con.register("new_cells", cells)
+        self.con.execute("INSERT INTO cells BY NAME SELECT * FROM new_cells")
+        self.con.unregister("new_cells")
 
-    def _insert(self, table: str, files: list[str], columns: str, where: str = "TRUE") -> None:
-        joins = " ".join(
-            f"JOIN codes_{d} ON codes_{d}.value = COALESCE(r.{d}, '')" for d in rollups.DIMENSIONS
-        )
-        codes = ", ".join(f"codes_{d}.code AS {d}" for d in rollups.DIMENSIONS)
+    def _load(self, segments: list[int]) -> None:
+        """Add segments' rows to the daily tables and to the coarse ones."""
+
+        def files(kind: str) -> str:
+            return repr([str(self.directory / f"{kind}-{n:06d}.parquet") for n in segments])
+
+        dims = ", ".join(f"c.{d}" for d in rollups.DIMENSIONS)
+        service_dims = ", ".join(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)
         self.con.execute(
-            f"INSERT INTO {table} BY NAME SELECT r.day, {codes}, {columns}"
-            f" FROM read_parquet({files!r}) r {joins} WHERE {where} ORDER BY r.day"
+            f"CREATE OR REPLACE TEMP TABLE new_daily AS SELECT r.day, {dims}, {COUNTS}"
+            f" FROM read_parquet({files('daily')}) r JOIN cells c USING (cell)"
         )
+        self.con.execute("INSERT INTO daily SELECT * FROM new_daily ORDER BY day")
+        sums = ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
+        for suffix, unit in (("_m", "month"), ("_w", "week")):
+            self.con.execute(
+                f"INSERT INTO daily{suffix} SELECT date_trunc('{unit}', day)::DATE AS day,"
+                f" {', '.join(rollups.DIMENSIONS)}, {sums} FROM new_daily GROUP BY ALL ORDER BY day"
+            )
+        for number, measure in enumerate(rollups.MEASURES):
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE new_hist AS SELECT r.day, {dims}, r.bin, r.n"
+                f" FROM read_parquet({files('hist')}) r JOIN cells c USING (cell)"
+                f" WHERE r.measure = {number}"
+            )
+            self.con.execute(f"INSERT INTO {measure}_hist SELECT * FROM new_hist ORDER BY day")
+            for suffix, unit in (("_m", "month"), ("_w", "week")):
+                self.con.execute(
+                    f"INSERT INTO {measure}_hist{suffix} SELECT date_trunc('{unit}', day)::DATE,"
+                    f" {service_dims}, bin, sum(n) FROM new_hist GROUP BY ALL ORDER BY 1"
+                )
+        self.con.execute("DROP TABLE new_daily")
+        self.con.execute("DROP TABLE new_hist")
 
     def sync(self) -> snapshot.Manifest:
         """Follow the manifest: load new segments, or everything after a rebuild."""
@@ -125,14 +196,9 @@ class Engine:
             if manifest.segments[: len(self.loaded)] != self.loaded:
                 self._create_tables()
             new = [n for n in manifest.segments if n not in self.loaded]
-            if new:
-                daily = [str(self.directory / f"daily-{n:06d}.parquet") for n in new]
-                hist = [str(self.directory / f"hist-{n:06d}.parquet") for n in new]
-                self._learn_codes(daily + hist)
-                counts = ", ".join(f"r.{c}" for c in rollups.DAILY_COUNTS)
-                self._insert("daily", daily, counts)
-                for measure in rollups.MEASURES:
-                    self._insert(f"{measure}_hist", hist, "r.bin, r.n", f"r.measure = '{measure}'")
+            if new and manifest.cells is not None:
+                self._learn_cells(self.directory / f"cells-{manifest.cells:06d}.parquet")
+                self._load(new)
             self.con.execute("DELETE FROM surveys")
             if manifest.surveys is not None:
                 path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
@@ -150,8 +216,7 @@ class Engine:
             return None
         return dt.datetime.fromisoformat(self.manifest.refreshed_at).date()
 
-    def where(self, piece: Slice, *, period: bool = True) -> tuple[str, list[Any]]:
-        """SQL conditions (on the coded tables) and parameters for a slice."""
+    def _filters(self, piece: Slice) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         for name in rollups.DIMENSIONS:
@@ -159,13 +224,35 @@ class Engine:
             if value is not None:
                 clauses.append(f"{name} = ?")
                 params.append(self.codes[name].get(value, UNKNOWN))
-        if period and piece.start is not None:
-            clauses.append("day >= ?")
-            params.append(piece.start)
-        if piece.end is not None:
-            clauses.append("day <= ?")
-            params.append(piece.end)
-        return (" AND ".join(clauses) or "TRUE"), params
+        return clauses, params
+
+    def relation(
+        self,
+        table: str,
+        columns: str,
+        piece: Slice,
+        ranges: list[tuple[dt.date, dt.date]],
+        unit: str = "month",
+        coarse: bool = True,
+    ) -> tuple[str, list[Any]]:
+        """SQL for the rows of `table` (`columns`) matching the slice's filters in each of
+        `ranges`, from the coarse table wherever whole units allow."""
+        clauses, values = self._filters(piece)
+        condition = " AND ".join([*clauses, "day BETWEEN ? AND ?"])
+        suffix = {"month": "_m", "week": "_w"}[unit]
+        before = self.as_of or dt.date.max
+        parts: list[str] = []
+        params: list[Any] = []
+        for first, last in ranges:
+            for level, a, b in (
+                cover(first, last, unit, before) if coarse else [("day", first, last)]
+            ):
+                name = table + suffix if level == "unit" else table
+                parts.append(f"SELECT day, {columns} FROM {name} WHERE {condition}")
+                params += [*values, a, b]
+        if not parts:
+            return f"SELECT day, {columns} FROM {table} WHERE FALSE", []
+        return " UNION ALL ".join(parts), params
 
     def query(self, sql: str, params: list[Any], decode: tuple[str, ...] = ()) -> pd.DataFrame:
         """Run a query; turn the coded columns named in `decode` back into their values."""
@@ -179,19 +266,29 @@ class Engine:
             frame[name] = frame[name].map(names).astype(object)
         return frame
 
+    def _period(self, piece: Slice) -> tuple[dt.date, dt.date]:
+        return piece.start or dt.date(1900, 1, 1), piece.end or dt.date(9999, 12, 30)
+
     # --- slices ------------------------------------------------------------------------------
 
     def counts(self, where: Slice, by: str | None = None) -> pd.DataFrame:
         """Daily counts summed over the slice (`due`/`met` only for days already past), and
-        `open_at_end`: everything made by the last day less everything closed by then."""
+        `open_at_end`: what is open now less what was made after the last day, plus what
+        was closed after it."""
         key, group = _group(by)
-        condition, params = self.where(where, period=False)
-        start = where.start or dt.date.min
+        start, end = self._period(where)
         as_of = self.as_of or dt.date.max
+        columns = ", ".join([*([by] if by else []), COUNTS])
+        ranges = [
+            (dt.date(1900, 1, 1), start - dt.timedelta(days=1)),
+            (start, end),
+            (end + dt.timedelta(days=1), dt.date(9999, 12, 30)),
+        ]
+        source, params = self.relation("daily", columns, where, ranges)
         sums = ", ".join(
-            f"CAST(COALESCE(sum({c}) FILTER (day >= ? AND day < ?), 0) AS BIGINT) AS {c}"
+            f"CAST(COALESCE(sum({c}) FILTER (day BETWEEN ? AND ? AND day < ?), 0) AS BIGINT) AS {c}"
             if c in ("due", "met")
-            else f"CAST(COALESCE(sum({c}) FILTER (day >= ?), 0) AS BIGINT) AS {c}"
+            else f"CAST(COALESCE(sum({c}) FILTER (day BETWEEN ? AND ?), 0) AS BIGINT) AS {c}"
             for c in rollups.DAILY_COUNTS
             if c != "open_now"
         )
@@ -199,68 +296,89 @@ class Engine:
             v
             for c in rollups.DAILY_COUNTS
             if c != "open_now"
-            for v in ([start, as_of] if c in ("due", "met") else [start])
+            for v in ([start, end, as_of] if c in ("due", "met") else [start, end])
         ]
         frame = self.query(
-            f"SELECT {key}{sums}, CAST(COALESCE(sum(created) - sum(closed), 0) AS BIGINT)"
-            f" AS open_at_end FROM daily WHERE {condition} {group}",
-            [*values, *params],
+            f"SELECT {key}{sums}, CAST(COALESCE(sum(open_now), 0)"
+            " - COALESCE(sum(created - closed) FILTER (day > ?), 0) AS BIGINT) AS open_at_end"
+            f" FROM ({source}) {group}",
+            [*values, end, *params],
             decode=(by,) if by else (),
         )
         return frame.sort_values(by).reset_index(drop=True) if by else frame
 
     def by_district_and_service(self, where: Slice) -> pd.DataFrame:
         """Due and met per district x service: what the equity comparison needs."""
-        condition, params = self.where(where)
         as_of = self.as_of or dt.date.max
+        source, params = self.relation(
+            "daily", "district, service, due, met, created", where, [self._period(where)]
+        )
         frame = self.query(
             "SELECT district, service,"
-            " CAST(sum(CASE WHEN day < ? THEN due ELSE 0 END) AS BIGINT) AS due,"
-            " CAST(sum(CASE WHEN day < ? THEN met ELSE 0 END) AS BIGINT) AS met,"
+            " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
+            " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met,"
             " CAST(sum(created) AS BIGINT) AS created"
-            f" FROM daily WHERE {condition} GROUP BY ALL",
+            f" FROM ({source}) GROUP BY ALL",
             [as_of, as_of, *params],
             decode=("district", "service"),
         )
+        frame = frame.fillna({"due": 0, "met": 0})
         return frame.sort_values(["district", "service"], na_position="last").reset_index(drop=True)
 
     def open_ages(self, where: Slice) -> pd.DataFrame:
         """Requests open now by the day they were made (for the backlog's age)."""
-        condition, params = self.where(where.narrowed(start=None, end=None), period=False)
+        clauses, params = self._filters(where)
         return self.query(
             "SELECT day, CAST(sum(open_now) AS BIGINT) AS open FROM daily"
-            f" WHERE {condition} GROUP BY day HAVING sum(open_now) > 0 ORDER BY day",
+            f" WHERE {' AND '.join(clauses) or 'TRUE'} AND open_now <> 0"
+            " GROUP BY day HAVING sum(open_now) > 0 ORDER BY day",
             params,
+        )
+
+    def _hist_source(
+        self, measure: str, where: Slice, columns: str, unit: str, needed: set[str]
+    ) -> tuple[str, list[Any]]:
+        coarse = needed <= SERVICE_LEVEL
+        return self.relation(
+            f"{_measure(measure)}_hist", columns, where, [self._period(where)], unit, coarse
         )
 
     def histograms(self, where: Slice, by: str | None = None) -> pd.DataFrame:
         """Bins and counts of both measures over the slice (column `measure`)."""
         key, _ = _group(by)
-        condition, params = self.where(where)
-        parts = " UNION ALL ".join(
-            f"SELECT '{measure}' AS measure, {key}bin, CAST(sum(n) AS BIGINT) AS n"
-            f" FROM {measure}_hist WHERE {condition} GROUP BY ALL HAVING sum(n) > 0"
-            for measure in rollups.MEASURES
+        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None} | (
+            {by} if by else set()
         )
-        return self.query(parts, params * len(rollups.MEASURES), decode=(by,) if by else ())
+        parts, params = [], []
+        for measure in rollups.MEASURES:
+            source, values = self._hist_source(measure, where, f"{key}bin, n", "month", needed)
+            parts.append(
+                f"SELECT '{measure}' AS measure, {key}bin, CAST(sum(n) AS BIGINT) AS n"
+                f" FROM ({source}) GROUP BY ALL HAVING sum(n) > 0"
+            )
+            params += values
+        return self.query(" UNION ALL ".join(parts), params, decode=(by,) if by else ())
 
     def weekly(self, where: Slice) -> pd.DataFrame:
         """Per week (starting Monday): requests made, due, met."""
-        condition, params = self.where(where)
         as_of = self.as_of or dt.date.max
+        source, params = self.relation(
+            "daily", "created, due, met", where, [self._period(where)], "week"
+        )
         return self.query(
             "SELECT date_trunc('week', day)::DATE AS week, CAST(sum(created) AS BIGINT) AS created,"
-            " CAST(sum(CASE WHEN day < ? THEN due ELSE 0 END) AS BIGINT) AS due,"
-            " CAST(sum(CASE WHEN day < ? THEN met ELSE 0 END) AS BIGINT) AS met"
-            f" FROM daily WHERE {condition} GROUP BY week ORDER BY week",
+            " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
+            " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met"
+            f" FROM ({source}) GROUP BY week ORDER BY week",
             [as_of, as_of, *params],
-        )
+        ).fillna({"due": 0, "met": 0})
 
     def weekly_histogram(self, where: Slice, measure: str = "close") -> pd.DataFrame:
-        condition, params = self.where(where)
+        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None}
+        source, params = self._hist_source(measure, where, "bin, n", "week", needed)
         return self.query(
             "SELECT date_trunc('week', day)::DATE AS week, bin, CAST(sum(n) AS BIGINT) AS n"
-            f" FROM {_measure(measure)}_hist WHERE {condition} GROUP BY ALL HAVING sum(n) > 0",
+            f" FROM ({source}) GROUP BY ALL HAVING sum(n) > 0",
             params,
         )
 

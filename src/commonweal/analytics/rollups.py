@@ -34,7 +34,8 @@ FIRST_CONTACT = 15 * 60
 RESOLVING = ("resolved",)
 
 DIMENSIONS = ("jurisdiction", "department", "service", "district", "channel")
-#: the times the histograms measure: requested -> closed, requested -> acknowledged
+#: the times the histograms measure (numbered in this order): requested -> closed,
+#: requested -> acknowledged
 MEASURES = ("close", "ack")
 
 REQUESTS_SCHEMA = pa.schema(
@@ -121,94 +122,138 @@ def canonical(raw: pa.Table, vendor: str) -> pa.Table:
         return con.sql(sql).to_arrow_table().cast(REQUESTS_SCHEMA)
 
 
-def _dims() -> str:
-    return ", ".join(DIMENSIONS)
+CELLS_SCHEMA = pa.schema([("cell", pa.int32()), *((name, pa.string()) for name in DIMENSIONS)])
+
+
+def _dims(prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{d}" for d in DIMENSIONS)
+
+
+def extend_cells(con: duckdb.DuckDBPyConnection, known: pa.Table, source: str) -> pa.Table:
+    """The known cells (numbered combinations of the dimensions) and a new number for each
+    combination in relation `source` not yet known. Numbers never change once given."""
+    con.register("known_cells", known)
+    dims = _dims()
+    cells = con.sql(
+        f"SELECT * FROM known_cells UNION ALL"
+        f" SELECT CAST((SELECT COALESCE(max(cell), 0) FROM known_cells)"
+        f" + row_number() OVER (ORDER BY {dims}) AS INTEGER) AS cell, {dims}"
+        f" FROM (SELECT DISTINCT {dims} FROM {source} EXCEPT SELECT {dims} FROM known_cells)"
+    ).to_arrow_table()
+    con.unregister("known_cells")
+    return cells.cast(CELLS_SCHEMA)
+
+
+def facts_sql(source: str) -> str:
+    """One narrow row per request of relation `source` (REQUESTS_SCHEMA plus `sign`), joined
+    to relation `cells`: its cell, its days and what it counts for, its two binned times."""
+    resolving = ", ".join(f"'{o}'" for o in RESOLVING)
+    log_ratio = math.log(RATIO)
+
+    def flag(condition: str) -> str:
+        return f"CASE WHEN {condition} THEN r.sign ELSE 0 END"
+
+    def binned(later: str) -> str:
+        return (
+            f"CASE WHEN r.{later} >= r.requested_at THEN CAST(floor(ln("
+            f"{_seconds('r.' + later, 'r.requested_at')}) / {log_ratio!r}) AS SMALLINT) END"
+        )
+
+    joined = " AND ".join(f"c.{d} IS NOT DISTINCT FROM r.{d}" for d in DIMENSIONS)
+    return f"""
+        SELECT c.cell, r.sign, r.created_day, r.closed_day, r.due_day, r.ack_day,
+               r.sign * CAST(r.duplicate AS INTEGER) AS duplicates,
+               {
+        flag(
+            f"r.outcome IN ({resolving}) AND r.reopened = 0 AND r.closed_at IS NOT NULL"
+            f" AND epoch(r.closed_at) - epoch(r.requested_at) <= {FIRST_CONTACT}"
+        )
+    }
+                 AS first_contact,
+               {flag("r.closed_at IS NULL")} AS open_now,
+               {flag(f"r.outcome IN ({resolving})")} AS resolved,
+               {flag("r.reopened > 0")} AS reopened,
+               {flag(f"r.outcome IN ({resolving}) AND r.closed_at <= r.resolve_due")} AS met,
+               {binned("closed_at")} AS close_bin,
+               {binned("acknowledged_at")} AS ack_bin
+          FROM {source} r JOIN cells c ON {joined}
+    """
 
 
 def _seconds(later: str, earlier: str) -> str:
     return f"GREATEST(1, epoch({later}) - epoch({earlier}))"
 
 
-def daily_sql(source: str) -> str:
-    """Signed daily contributions of the requests in relation `source` (columns of
-    REQUESTS_SCHEMA plus `sign`): rows for the created, closed and due days, each summed over
-    its own day and dimensions (a day can have one row of each kind; readers sum)."""
-    resolving = ", ".join(f"'{o}'" for o in RESOLVING)
-    first_contact = (
-        f"outcome IN ({resolving}) AND reopened = 0 AND closed_at IS NOT NULL"
-        f" AND epoch(closed_at) - epoch(requested_at) <= {FIRST_CONTACT}"
-    )
-    met = f"outcome IN ({resolving}) AND closed_at <= resolve_due"
+def daily_sql(facts: str) -> str:
+    """Daily rows from relation `facts` (`facts_sql`): per cell, one row for the days requests
+    were made, one for the days they closed, one for the days they fell due (readers sum)."""
 
-    def sums(figures: dict[str, str]) -> str:
-        return ", ".join(
+    def part(day: str, figures: dict[str, str]) -> str:
+        sums = ", ".join(
             f"CAST(sum({figures[c]}) AS INTEGER) AS {c}" if c in figures else f"0 AS {c}"
             for c in DAILY_COUNTS
         )
-
-    def part(day: str, figures: dict[str, str]) -> str:
         nonzero = " OR ".join(f"sum({expression}) <> 0" for expression in figures.values())
         return (
-            f"SELECT {day} AS day, {_dims()}, {sums(figures)} FROM {source}"
+            f"SELECT {day} AS day, cell, {sums} FROM {facts}"
             f" WHERE {day} IS NOT NULL GROUP BY ALL HAVING {nonzero}"
         )
 
-    when = "CASE WHEN {} THEN sign ELSE 0 END"
-    created = {
-        "created": "sign",
-        "duplicates": "sign * CAST(duplicate AS INTEGER)",
-        "first_contact": when.format(first_contact),
-        "open_now": when.format("closed_at IS NULL"),
-    }
-    closed = {
-        "closed": "sign",
-        "resolved": when.format(f"outcome IN ({resolving})"),
-        "reopened": when.format("reopened > 0"),
-    }
-    due = {"due": "sign", "met": when.format(met)}
+    created = {c: c for c in ("duplicates", "first_contact", "open_now")} | {"created": "sign"}
+    closed = {"closed": "sign", "resolved": "resolved", "reopened": "reopened"}
+    due = {"due": "sign", "met": "met"}
     return " UNION ALL ".join(
         [part("created_day", created), part("closed_day", closed), part("due_day", due)]
     )
 
 
-def hist_sql(source: str, *, aggregate: bool = True) -> str:
-    """Signed histogram contributions of the requests in relation `source`. A full build
-    (`aggregate=False`) keeps one row per request and measure: at the grain of a day and
-    every dimension, 1 %-wide bins hardly ever share a row, so summing would only cost."""
-    log_ratio = math.log(RATIO)
-
-    def part(measure: str, day: str, later: str) -> str:
-        bin_expr = f"CAST(floor(ln({_seconds(later, 'requested_at')}) / {log_ratio!r}) AS SMALLINT)"
-        return (
-            f"SELECT {day} AS day, {_dims()}, '{measure}' AS measure, {bin_expr} AS bin,"
-            f" CAST(sign AS INTEGER) AS n FROM {source}"
-            f" WHERE {later} IS NOT NULL AND {later} >= requested_at"
-        )
-
+def hist_sql(facts: str, *, aggregate: bool = True) -> str:
+    """Histogram rows from relation `facts`: day, cell, measure (0 close, 1 acknowledge —
+    MEASURES), bin, n. A full build (`aggregate=False`) keeps one row per request and
+    measure: at the grain of a day and a cell, 1 %-wide bins hardly ever share a row."""
     union = " UNION ALL ".join(
-        [part("close", "closed_day", "closed_at"), part("ack", "ack_day", "acknowledged_at")]
+        f"SELECT {day} AS day, cell, CAST({number} AS UTINYINT) AS measure, {bin_column} AS bin,"
+        f" sign AS n FROM {facts} WHERE {bin_column} IS NOT NULL"
+        for number, (day, bin_column) in enumerate(
+            (("closed_day", "close_bin"), ("ack_day", "ack_bin"))
+        )
     )
     if not aggregate:
         return union
     return (
-        f"SELECT day, {_dims()}, measure, bin, CAST(sum(n) AS INTEGER) AS n"
+        "SELECT day, cell, measure, bin, CAST(sum(n) AS INTEGER) AS n"
         f" FROM ({union}) GROUP BY ALL HAVING sum(n) <> 0"
     )
 
 
+def prepare_facts(con: duckdb.DuckDBPyConnection, cells: pa.Table, source: str) -> pa.Table:
+    """Extend the cells by those of relation `source` and write temp table `facts` from it;
+    return the cells (also registered as relation `cells`)."""
+    cells = extend_cells(con, cells, source)
+    con.register("cells", cells)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE facts AS {facts_sql(source)}")
+    return cells
+
+
 def contributions(
-    con: duckdb.DuckDBPyConnection, added: pa.Table, removed: pa.Table | None = None
-) -> tuple[pa.Table, pa.Table]:
-    """The daily and histogram rows that adding `added` and removing `removed` amount to."""
+    con: duckdb.DuckDBPyConnection,
+    cells: pa.Table,
+    added: pa.Table,
+    removed: pa.Table | None = None,
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The cells (extended by any new combination), and the daily and histogram rows that
+    adding `added` and removing `removed` amount to."""
     con.register("added", added)
     con.register("removed", removed if removed is not None else REQUESTS_SCHEMA.empty_table())
     con.execute(
         "CREATE OR REPLACE TEMP VIEW signed AS "
         "SELECT *, 1 AS sign FROM added UNION ALL SELECT *, -1 AS sign FROM removed"
     )
-    daily = con.sql(daily_sql("signed")).to_arrow_table()
-    hist = con.sql(hist_sql("signed", aggregate=removed is not None)).to_arrow_table()
+    cells = prepare_facts(con, cells, "signed")
+    daily = con.sql(daily_sql("facts")).to_arrow_table()
+    hist = con.sql(hist_sql("facts", aggregate=removed is not None)).to_arrow_table()
+    for name in ("added", "removed", "cells"):
+        con.unregister(name)
     con.execute("DROP VIEW signed")
-    con.unregister("added")
-    con.unregister("removed")
-    return daily, hist
+    con.execute("DROP TABLE facts")
+    return cells, daily, hist

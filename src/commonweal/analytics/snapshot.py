@@ -48,6 +48,7 @@ def analytics_dir() -> Path:
 @dataclass
 class Manifest:
     segments: list[int] = field(default_factory=list)
+    cells: int | None = None
     surveys: int | None = None
     watermarks: dict[int, int] = field(default_factory=dict)
     refreshed_at: str = ""
@@ -63,6 +64,7 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         return {
             "segments": self.segments,
+            "cells": self.cells,
             "surveys": self.surveys,
             "watermarks": {str(k): v for k, v in self.watermarks.items()},
             "refreshed_at": self.refreshed_at,
@@ -78,6 +80,7 @@ def read_manifest(directory: Path | None = None) -> Manifest:
         return Manifest()
     return Manifest(
         segments=[int(n) for n in data["segments"]],
+        cells=data.get("cells"),
         surveys=data.get("surveys"),
         watermarks={int(k): int(v) for k, v in data["watermarks"].items()},
         refreshed_at=data.get("refreshed_at", ""),
@@ -104,8 +107,9 @@ def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
         for kind in ("requests", "daily", "hist")
         for f in manifest.files(kind, directory)
     }
-    if manifest.surveys is not None:
-        keep.add(f"surveys-{manifest.surveys:06d}.parquet")
+    for kind in ("surveys", "cells"):
+        if getattr(manifest, kind) is not None:
+            keep.add(f"{kind}-{getattr(manifest, kind):06d}.parquet")
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
@@ -161,22 +165,16 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     count = rows.num_rows
     with _connect() as con:
         con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
-        segment = max([*manifest.segments, manifest.surveys or 0], default=0) + 1
+        segment = max([*manifest.segments, manifest.surveys or 0, manifest.cells or 0]) + 1
         if full:
-            daily, hist = rollups.contributions(con, rows)
+            con.register("everything", rows)
+            build_rollups(con, "(SELECT *, 1 AS sign FROM everything)", directory, segment)
             manifest.segments = [segment]
-        else:
-            con.register("changed", rows)
-            changed = current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
-            old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
-            daily, hist = rollups.contributions(con, rows, old)
-            manifest.segments = [*manifest.segments, segment]
-        if full or count:
+        elif count:  # nothing changed: no empty segment
+            apply_changes(con, manifest, directory, rows, segment)
+        if full:
             _write(rows, directory / f"requests-{segment:06d}.parquet")
-            _write(daily, directory / f"daily-{segment:06d}.parquet")
-            _write(hist, directory / f"hist-{segment:06d}.parquet")
-        else:
-            manifest.segments.pop()  # nothing changed: no empty segment
+            manifest.cells = segment
         if len(manifest.segments) > COMPACT_AFTER:
             _compact(con, manifest, directory, segment + 1)
             compacted = True
@@ -194,26 +192,72 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     )
 
 
+def apply_changes(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    directory: Path,
+    rows: pa.Table,
+    segment: int,
+) -> None:
+    """Write segment `segment` for the changed requests `rows` (REQUESTS_SCHEMA): their new
+    rows, and what they contribute now less what their old rows contributed; add it to the
+    manifest (which the caller writes)."""
+    con.register("changed", rows)
+    changed = current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
+    old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
+    con.unregister("changed")
+    known = pq.read_table(directory / f"cells-{manifest.cells:06d}.parquet")
+    cells, daily, hist = rollups.contributions(con, known, rows, old)
+    for kind, table in (("requests", rows), ("daily", daily), ("hist", hist), ("cells", cells)):
+        _write(table, directory / f"{kind}-{segment:06d}.parquet")
+    manifest.segments = [*manifest.segments, segment]
+    manifest.cells = segment
+
+
+def build_rollups(
+    con: duckdb.DuckDBPyConnection, source: str, directory: Path, segment: int
+) -> None:
+    """Write the rollups of every request in relation `source` (REQUESTS_SCHEMA plus `sign`)
+    as segment `segment`, streaming from DuckDB to Parquet: the full rebuild."""
+    cells = rollups.prepare_facts(con, rollups.CELLS_SCHEMA.empty_table(), source)
+    parts = (
+        ("daily", rollups.daily_sql("facts")),
+        ("hist", rollups.hist_sql("facts", aggregate=False)),
+    )
+    for kind, sql in parts:
+        path = directory / f"{kind}-{segment:06d}.parquet"
+        temporary = path.with_suffix(".tmp")
+        con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)")
+        os.replace(temporary, path)
+    _write(cells, directory / f"cells-{segment:06d}.parquet")
+    con.unregister("cells")
+    con.execute("DROP TABLE facts")
+
+
 def _compact(
     con: duckdb.DuckDBPyConnection, manifest: Manifest, directory: Path, segment: int
 ) -> None:
     """Fold every segment into one: the latest row per request, the summed rollups."""
     requests = con.sql(current_requests(manifest, directory)).to_arrow_table()
-    dims = ", ".join(("day", *rollups.DIMENSIONS))
     sums = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in rollups.DAILY_COUNTS)
     nonzero = " OR ".join(f"sum({c}) <> 0" for c in rollups.DAILY_COUNTS)
     daily = con.sql(
-        f"SELECT {dims}, {sums} FROM read_parquet({manifest.files('daily', directory)!r})"
+        f"SELECT day, cell, {sums} FROM read_parquet({manifest.files('daily', directory)!r})"
         f" GROUP BY ALL HAVING {nonzero}"
     ).to_arrow_table()
     hist = con.sql(
-        f"SELECT {dims}, measure, bin, CAST(sum(n) AS INTEGER) AS n"
+        "SELECT day, cell, measure, bin, CAST(sum(n) AS INTEGER) AS n"
         f" FROM read_parquet({manifest.files('hist', directory)!r}) GROUP BY ALL HAVING sum(n) <> 0"
     ).to_arrow_table()
     _write(requests.cast(rollups.REQUESTS_SCHEMA), directory / f"requests-{segment:06d}.parquet")
     _write(daily, directory / f"daily-{segment:06d}.parquet")
     _write(hist, directory / f"hist-{segment:06d}.parquet")
+    os.link(
+        directory / f"cells-{manifest.cells:06d}.parquet",
+        directory / f"cells-{segment:06d}.parquet",
+    )
     manifest.segments = [segment]
+    manifest.cells = segment
 
 
 SURVEY_SCHEMA = pa.schema(

@@ -9,6 +9,7 @@ import pytest
 from commonweal.analytics import kpis, rollups
 
 UTC = dt.UTC
+NO_CELLS = rollups.CELLS_SCHEMA.empty_table()
 NY = "America/New_York"
 
 
@@ -88,7 +89,7 @@ def test_daily_counts_from_hand_built_requests():
         "postgresql",
     )
     with duckdb.connect() as con:
-        daily, hist = rollups.contributions(con, requests)
+        _, daily, hist = rollups.contributions(con, NO_CELLS, requests)
     by_day = dict(zip(rollups.DAILY_COUNTS, zip(*sums(daily).values(), strict=True), strict=True))
     days = list(sums(daily))
     assert days == [dt.date(2026, 3, d) for d in (2, 3, 4, 5, 9)]
@@ -99,7 +100,7 @@ def test_daily_counts_from_hand_built_requests():
     assert sums(daily)[dt.date(2026, 3, 5)] == (0, 0, 0, 0, 0, 0, 0, 3, 1)
     assert sums(daily)[dt.date(2026, 3, 9)] == (0, 0, 0, 0, 1, 1, 1, 0, 0)
     assert sum(by_day["created"]) == 4
-    close = hist.filter(pa.compute.equal(hist.column("measure"), "close"))
+    close = hist.filter(pa.compute.equal(hist.column("measure"), 0))
     assert sum(close.column("n").to_pylist()) == 3
 
 
@@ -112,12 +113,12 @@ def test_subtracting_a_request_undoes_its_contribution():
         "postgresql",
     )
     with duckdb.connect() as con:
-        daily, _ = rollups.contributions(con, after, before)
+        _, daily, _ = rollups.contributions(con, NO_CELLS, after, before)
     # the created-day row changes only in open_now; the closed and due days are new
     assert sums(daily)[dt.date(2026, 3, 2)] == (0, 0, 0, -1, 0, 0, 0, 0, 0)
     assert sums(daily)[dt.date(2026, 3, 3)][4] == 1
     with duckdb.connect() as con:
-        nothing, no_bins = rollups.contributions(con, after, after)
+        _, nothing, no_bins = rollups.contributions(con, NO_CELLS, after, after)
     assert nothing.num_rows == 0 and no_bins.num_rows == 0
 
 
@@ -131,10 +132,37 @@ def test_percentiles_from_the_histogram_are_within_one_percent(q):
     ]
     requests = rollups.canonical(raw(rows), "postgresql")
     with duckdb.connect() as con:
-        _, hist = rollups.contributions(con, requests)
+        _, _, hist = rollups.contributions(con, NO_CELLS, requests)
     close = hist.to_pandas()
-    close = close[close["measure"] == "close"].groupby("bin", as_index=False)["n"].sum()
+    close = close[close["measure"] == 0].groupby("bin", as_index=False)["n"].sum()
     from_bins = kpis.time_percentiles(close, quantiles=(q,)).iloc[0, 1]
     ordered = sorted(m / 60 for m in minutes)
     exact = ordered[max(1, -(-int(q * 100) * len(ordered) // 100)) - 1]
     assert from_bins == pytest.approx(exact, rel=0.01)
+
+
+def test_a_period_is_covered_by_whole_months_and_its_ragged_ends():
+    from commonweal.analytics.engine import cover
+
+    d = dt.date
+    before = d(2026, 11, 28)
+    assert cover(d(2026, 1, 15), d(2026, 5, 10), "month", before) == [
+        ("day", d(2026, 1, 15), d(2026, 1, 31)),
+        ("unit", d(2026, 2, 1), d(2026, 4, 30)),
+        ("day", d(2026, 5, 1), d(2026, 5, 10)),
+    ]
+    # the month of the refresh is never whole; nor is a range inside one month
+    assert cover(d(2026, 10, 1), d(2026, 11, 30), "month", before) == [
+        ("unit", d(2026, 10, 1), d(2026, 10, 31)),
+        ("day", d(2026, 11, 1), d(2026, 11, 30)),
+    ]
+    assert cover(d(2026, 3, 2), d(2026, 3, 20), "month", before) == [
+        ("day", d(2026, 3, 2), d(2026, 3, 20))
+    ]
+    # weeks start on Monday (2 March 2026 is one)
+    assert cover(d(2026, 2, 28), d(2026, 3, 17), "week", before) == [
+        ("day", d(2026, 2, 28), d(2026, 3, 1)),
+        ("unit", d(2026, 3, 2), d(2026, 3, 15)),
+        ("day", d(2026, 3, 16), d(2026, 3, 17)),
+    ]
+    assert cover(d(2026, 3, 5), d(2026, 3, 1), "week", before) == []

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from commonweal.analytics import engine as engine_module
 from commonweal.analytics import report, snapshot
 from commonweal.analytics.engine import Engine, Slice
 from commonweal.cases import services
@@ -73,6 +74,15 @@ def test_a_full_build_counts_what_the_database_holds(city, history):
     assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
 
 
+def test_coarse_tables_answer_as_the_daily_ones_do(city, history, monkeypatch):
+    snapshot.refresh()
+    with_coarse = report_everything(snapshot.analytics_dir())
+    monkeypatch.setattr(
+        engine_module, "cover", lambda start, end, unit, before: [("day", start, end)]
+    )
+    assert report_everything(snapshot.analytics_dir()) == with_coarse
+
+
 def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
     city, history, settings, tmp_path, monkeypatch
 ):
@@ -123,9 +133,8 @@ def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
     snapshot.refresh(full=True)
     assert report_everything(tmp_path / "again") == compacted
     names = sorted(p.name for p in (tmp_path / "rebuilt").glob("*.parquet"))
-    assert names == [f"{kind}-000004.parquet" for kind in ("daily", "hist", "requests")] + [
-        "surveys-000005.parquet"
-    ]
+    kinds = ("cells", "daily", "hist", "requests")
+    assert names == [f"{kind}-000004.parquet" for kind in kinds] + ["surveys-000005.parquet"]
 
 
 def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
