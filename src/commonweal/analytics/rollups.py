@@ -184,7 +184,7 @@ def _seconds(later: str, earlier: str) -> str:
     return f"GREATEST(1, epoch({later}) - epoch({earlier}))"
 
 
-def daily_sql(facts: str) -> str:
+def daily_sql(facts: str, *, signed: bool = True) -> str:
     """Daily rows from relation `facts` (`facts_sql`): per cell, one row for the days requests
     were made, one for the days they closed, one for the days they fell due (readers sum)."""
 
@@ -193,11 +193,14 @@ def daily_sql(facts: str) -> str:
             f"CAST(sum({figures[c]}) AS INTEGER) AS {c}" if c in figures else f"0 AS {c}"
             for c in DAILY_COUNTS
         )
-        nonzero = " OR ".join(f"sum({expression}) <> 0" for expression in figures.values())
-        return (
-            f"SELECT {day} AS day, cell, {sums} FROM {facts}"
-            f" WHERE {day} IS NOT NULL GROUP BY ALL HAVING {nonzero}"
+        rows = (
+            f"SELECT {day} AS day, cell, {sums} FROM {facts} WHERE {day} IS NOT NULL GROUP BY ALL"
         )
+        if not signed:  # every row counts at least one request: nothing to drop
+            return rows
+        # rows where a change's old and new contributions cancel out are dropped
+        nonzero = " OR ".join(f"{c} <> 0" for c in figures)
+        return f"SELECT * FROM ({rows}) WHERE {nonzero}"
 
     created = {c: c for c in ("duplicates", "first_contact", "open_now")} | {"created": "sign"}
     closed = {"closed": "sign", "resolved": "resolved", "reopened": "reopened"}
@@ -250,7 +253,7 @@ def contributions(
         "SELECT *, 1 AS sign FROM added UNION ALL SELECT *, -1 AS sign FROM removed"
     )
     cells = prepare_facts(con, cells, "signed")
-    daily = con.sql(daily_sql("facts")).to_arrow_table()
+    daily = con.sql(daily_sql("facts", signed=removed is not None)).to_arrow_table()
     hist = con.sql(hist_sql("facts", aggregate=removed is not None)).to_arrow_table()
     for name in ("added", "removed", "cells"):
         con.unregister(name)

@@ -221,7 +221,7 @@ def build_rollups(
     as segment `segment`, streaming from DuckDB to Parquet: the full rebuild."""
     cells = rollups.prepare_facts(con, rollups.CELLS_SCHEMA.empty_table(), source)
     parts = (
-        ("daily", rollups.daily_sql("facts")),
+        ("daily", rollups.daily_sql("facts", signed=False)),
         ("hist", rollups.hist_sql("facts", aggregate=False)),
     )
     for kind, sql in parts:
