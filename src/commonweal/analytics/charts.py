@@ -21,9 +21,16 @@ SIGNAL = "#b50909"
 
 
 def svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to SVG text without the XML declaration (it is embedded in HTML)."""
-    text: str = vl_convert.vegalite_to_svg(chart.to_dict())
-    return text.split("?>", 1)[-1] if text.startswith("<?xml") else text
+    """Render a chart to SVG text without the XML declaration (it is embedded in HTML).
+    Vega's own ARIA roles on marks are switched off: the page wraps each chart in one
+    labelled image and gives its figures as a table beside it."""
+    spec = chart.to_dict()
+    spec.setdefault("config", {})["aria"] = False
+    text: str = vl_convert.vegalite_to_svg(spec)
+    text = text.split("?>", 1)[-1] if text.startswith("<?xml") else text
+    # the drawing itself is hidden from assistive technology: its labelled wrapper and the
+    # table beside it carry the content
+    return text.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
 def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
