@@ -421,6 +421,7 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
         .to_arrow_table()
         .cast(rollups.REQUESTS_SCHEMA)
     )
+    began = time.perf_counter()
     snapshot.apply_changes(con, manifest, directory, changed, 2)
     timings["incremental_write"] = time.perf_counter() - began
     manifest.generation += 1
