@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from commonweal.analytics import control_charts
 from commonweal.analytics.rollups import DAILY_COUNTS, RATIO
@@ -146,12 +147,12 @@ def equity_gap(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def equity_verdict(low: float, high: float) -> str:
-    """Plain words for a gap's interval."""
+    """Plain words for a gap's interval (in the active language)."""
     if low > 0:
-        return "better than the city for the same services"
+        return _("better than the city for the same services")
     if high < 0:
-        return "worse than the city for the same services"
-    return "no clear difference from the city for the same services"
+        return _("worse than the city for the same services")
+    return _("no clear difference from the city for the same services")
 
 
 def per_thousand(
