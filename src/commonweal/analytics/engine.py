@@ -307,6 +307,17 @@ class Engine:
         )
         return frame.sort_values(by).reset_index(drop=True) if by else frame
 
+    def volume(self, where: Slice, by: str) -> pd.DataFrame:
+        """Requests made in the slice per `by` (what Pareto and reporting rates need)."""
+        key, group = _group(by)
+        source, params = self.relation("daily", f"{by}, created", where, [self._period(where)])
+        frame = self.query(
+            f"SELECT {key}CAST(sum(created) AS BIGINT) AS requests FROM ({source}) {group}",
+            params,
+            decode=(by,),
+        )
+        return frame.sort_values(by).reset_index(drop=True)
+
     def by_district_and_service(self, where: Slice) -> pd.DataFrame:
         """Due and met per district x service: what the equity comparison needs."""
         as_of = self.as_of or dt.date.max

@@ -19,7 +19,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from commonweal.analytics import control_charts
-from commonweal.analytics.rollups import DAILY_COUNTS, RATIO
+from commonweal.analytics.rollups import RATIO
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
@@ -32,14 +32,8 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator != 0)).astype(float)
 
 
-def volume(counts: pd.DataFrame) -> pd.DataFrame:
-    """Requests made in the period (`created`), beside the columns it is broken down by."""
-    keys = [c for c in counts.columns if c not in (*DAILY_COUNTS, "open_at_end")]
-    return counts[[*keys, "created"]].rename(columns={"created": "requests"})
-
-
 def rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Shares, in percent, from summed daily counts:
+    """Shares, in percent, from summed daily counts (`created` is the volume):
     standards met = met / due (requests due in the period, closed with a resolving outcome
     by their resolve-by time); first-contact resolution = first_contact / created;
     reopen rate = reopened / closed; duplicate rate = duplicates / created."""

@@ -98,7 +98,7 @@ def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
 
 
 def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:
-    created = kpis.volume(engine.counts(where, "district"))
+    created = engine.volume(where, "district")
     districts = district_frame(where.jurisdiction)
     if where.district is not None:
         districts = districts[districts["district"] == where.district]
@@ -108,7 +108,7 @@ def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:
 
 
 def pareto(engine: Engine, where: Slice) -> list[dict[str, Any]]:
-    return records(kpis.pareto(kpis.volume(engine.counts(where, "service"))))
+    return records(kpis.pareto(engine.volume(where, "service")))
 
 
 def surveys(engine: Engine, where: Slice) -> dict[str, Any]:

@@ -20,6 +20,8 @@ def _hash(raw: str) -> str:
 def create_key(name: str) -> tuple[ApiKey, str]:
     """Create a key for `name`; return it with the plain key, which is never stored."""
     raw = secrets.token_urlsafe(32)
+    while raw.startswith("-"):  # a prefix like "-x3…" would read as an option on the command line
+        raw = secrets.token_urlsafe(32)
     key = ApiKey.objects.create(name=name, prefix=raw[:PREFIX_LENGTH], key_hash=_hash(raw))
     return key, raw
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from commonweal.cases.models import CaseEvent, Requester, ServiceRequest
 from commonweal.catalog.models import ServiceType
-from commonweal.open311.keys import check_key, revoke_key
+from commonweal.open311.keys import check_key, create_key, revoke_key
 from commonweal.open311.models import ApiKey
 from commonweal.open311.tests.conftest import BASE, parse_xml
 
@@ -143,6 +143,15 @@ def test_a_batch_service_answers_with_a_token(client, city, api_key):
     [found] = client.get(f"{BASE}/tokens/{created['token']}.json").json()
     assert found["service_request_id"] == ServiceRequest.objects.get().public_id
     assert client.get(f"{BASE}/tokens/nope.json").status_code == 404
+
+
+def test_no_key_starts_with_a_dash_which_the_revoke_command_would_take_for_an_option(
+    db, monkeypatch
+):
+    tokens = iter(["-starts-with-a-dash-" + "a" * 23, "plain-" + "b" * 37])
+    monkeypatch.setattr("commonweal.open311.keys.secrets.token_urlsafe", lambda n: next(tokens))
+    _, raw = create_key("Client")
+    assert raw.startswith("plain-")
 
 
 def test_the_key_command_prints_a_key_once_and_keeps_only_its_hash(db, capsys):
