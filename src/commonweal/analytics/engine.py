@@ -13,6 +13,8 @@ Tables, all additive (a query sums whatever rows fall in its period):
   close_hist, ack_hist                    histograms per day and every dimension
   close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
                                           department and service only
+  close_hist_mc, _md, _mh, _wc, …          the same for the jurisdiction alone, by district,
+                                          by channel (HIST_TIERS)
 A period is read as whole months or weeks from the coarse tables and its ragged ends from the
 daily ones (`cover`), so a three-year slice reads three dozen monthly rows per cell instead
 of a thousand daily ones. Coarse rows are used only for units that ended before the last
@@ -64,6 +66,13 @@ UNKNOWN = 65535
 #: dimensions the coarse histograms keep (district and channel make them as large as the
 #: daily ones: at the grain of 1 %-wide bins, rows hardly merge)
 SERVICE_LEVEL = frozenset({"jurisdiction", "department", "service"})
+#: the coarse histogram tables, smallest first: table suffix -> the dimensions they keep
+HIST_TIERS = {
+    "c": ("jurisdiction",),
+    "d": ("jurisdiction", "district"),
+    "h": ("jurisdiction", "channel"),
+    "": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL),
+}
 COUNTS = ", ".join(rollups.DAILY_COUNTS)
 
 
@@ -114,7 +123,6 @@ class Engine:
 
     def _create_tables(self) -> None:
         dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS)
-        service_dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)
         counts = ", ".join(f"{c} INTEGER" for c in rollups.DAILY_COUNTS)
         for suffix in ("", "_m", "_w"):
             self.con.execute(f"CREATE OR REPLACE TABLE daily{suffix} (day DATE, {dims}, {counts})")
@@ -124,10 +132,12 @@ class Engine:
                 f" (day DATE, {dims}, bin SMALLINT, n INTEGER)"
             )
             for suffix in ("_m", "_w"):
-                self.con.execute(
-                    f"CREATE OR REPLACE TABLE {measure}_hist{suffix}"
-                    f" (day DATE, {service_dims}, bin SMALLINT, n INTEGER)"
-                )
+                for tier, keys in HIST_TIERS.items():
+                    coded = ", ".join(f"{d} USMALLINT" for d in keys)
+                    self.con.execute(
+                        f"CREATE OR REPLACE TABLE {measure}_hist{suffix}{tier}"
+                        f" (day DATE, {coded}, bin SMALLINT, n INTEGER)"
+                    )
         names = ", ".join(f"{d} VARCHAR" for d in rollups.DIMENSIONS)
         self.con.execute(
             f"CREATE OR REPLACE TABLE surveys (id BIGINT, {names}, day DATE,"
@@ -160,7 +170,6 @@ class Engine:
             return repr([str(self.directory / f"{kind}-{n:06d}.parquet") for n in segments])
 
         dims = ", ".join(f"c.{d}" for d in rollups.DIMENSIONS)
-        service_dims = ", ".join(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE new_daily AS SELECT r.day, {dims}, {COUNTS}"
             f" FROM read_parquet({files('daily')}) r JOIN cells c USING (cell)"
@@ -180,10 +189,12 @@ class Engine:
             )
             self.con.execute(f"INSERT INTO {measure}_hist SELECT * FROM new_hist ORDER BY day")
             for suffix, unit in (("_m", "month"), ("_w", "week")):
-                self.con.execute(
-                    f"INSERT INTO {measure}_hist{suffix} SELECT date_trunc('{unit}', day)::DATE,"
-                    f" {service_dims}, bin, sum(n) FROM new_hist GROUP BY ALL ORDER BY 1"
-                )
+                for tier, keys in HIST_TIERS.items():
+                    self.con.execute(
+                        f"INSERT INTO {measure}_hist{suffix}{tier} SELECT"
+                        f" date_trunc('{unit}', day)::DATE, {', '.join(keys)}, bin, sum(n)"
+                        " FROM new_hist GROUP BY ALL ORDER BY 1"
+                    )
         self.con.execute("DROP TABLE new_daily")
         self.con.execute("DROP TABLE new_hist")
 
@@ -233,10 +244,11 @@ class Engine:
         piece: Slice,
         ranges: list[tuple[dt.date, dt.date]],
         unit: str = "month",
-        coarse: bool = True,
+        tier: str | None = "",
     ) -> tuple[str, list[Any]]:
         """SQL for the rows of `table` (`columns`) matching the slice's filters in each of
-        `ranges`, from the coarse table wherever whole units allow."""
+        `ranges`, from the coarse table (`table` + unit + `tier`; None: none) wherever whole
+        units allow."""
         clauses, values = self._filters(piece)
         condition = " AND ".join([*clauses, "day BETWEEN ? AND ?"])
         suffix = {"month": "_m", "week": "_w"}[unit]
@@ -245,9 +257,9 @@ class Engine:
         params: list[Any] = []
         for first, last in ranges:
             for level, a, b in (
-                cover(first, last, unit, before) if coarse else [("day", first, last)]
+                cover(first, last, unit, before) if tier is not None else [("day", first, last)]
             ):
-                name = table + suffix if level == "unit" else table
+                name = f"{table}{suffix}{tier}" if level == "unit" else table
                 parts.append(f"SELECT day, {columns} FROM {name} WHERE {condition}")
                 params += [*values, a, b]
         if not parts:
@@ -349,9 +361,10 @@ class Engine:
     def _hist_source(
         self, measure: str, where: Slice, columns: str, unit: str, needed: set[str]
     ) -> tuple[str, list[Any]]:
-        coarse = needed <= SERVICE_LEVEL
+        # the smallest coarse table that keeps what the slice filters or groups by
+        tier = next((t for t, keys in HIST_TIERS.items() if needed <= set(keys)), None)
         return self.relation(
-            f"{_measure(measure)}_hist", columns, where, [self._period(where)], unit, coarse
+            f"{_measure(measure)}_hist", columns, where, [self._period(where)], unit, tier
         )
 
     def histograms(self, where: Slice, by: str | None = None) -> pd.DataFrame:

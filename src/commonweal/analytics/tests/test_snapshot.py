@@ -30,7 +30,7 @@ def report_everything(directory):
     return {
         (name, by): function(engine, where, by)
         for name, function in report.KPIS.items()
-        for by in ([None, "district", "service"] if name == "summary" else [None])
+        for by in ([None, "district", "service", "channel"] if name == "summary" else [None])
     }
 
 
