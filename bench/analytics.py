@@ -14,7 +14,10 @@ The dashboard: headline figures (volume, closed, standards met, first contact, r
 duplicates, median and p90 time to close and to acknowledge, open at the end), the same per
 department, weekly volume / due / met / median time to close, standards met per district x
 service (the equity table's input) and volume per service (Pareto).
-All three answers are compared: counts exactly, percentiles within 1 %.
+All three answers are compared: counts exactly, percentiles within 1 %. The ten typical
+slices are then timed as the dashboard page asks for them (`report.dashboard`: headline,
+by department, the three control charts, Pareto, equity, backlog, surveys; its queries run
+side by side), each three times, the median reported with its slowest single query.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ START = dt.date(2023, 11, 1)
 SEED = 11
 CHANGES = 10_000
 QUANTILES = (0.5, 0.9)
+#: each slice is answered this many times; the median run is reported
+REPEATS = 3
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -356,7 +361,7 @@ def engine_dashboard(engine: Any, where: Any) -> dict[str, Any]:
 def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[str, Any]:
     import duckdb
 
-    from commonweal.analytics import rollups, snapshot
+    from commonweal.analytics import report, rollups, snapshot
     from commonweal.analytics.engine import Engine, Slice
 
     directory = workdir / "engine"
@@ -374,6 +379,7 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     )
     snapshot._write_manifest(directory, manifest)
     timings["rebuild"] = time.perf_counter() - began
+    con.close()  # the refresh and the web processes are separate processes in production
     began = time.perf_counter()
     engine = Engine(directory)
     engine.sync()
@@ -398,13 +404,19 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     engine.query = timed_query
     slice_times = []
     for name, piece in typical_slices():
-        spent.clear()
-        began = time.perf_counter()
-        engine_dashboard(engine, piece)
-        slice_times.append((name, time.perf_counter() - began, max(spent), len(spent)))
+        runs = []
+        for _ in range(REPEATS):  # a serving process answers the same kinds of slice again
+            spent.clear()
+            began = time.perf_counter()
+            report.dashboard(engine, piece)  # what the dashboard page asks for
+            runs.append((time.perf_counter() - began, max(spent), len(spent)))
+        whole, slowest, queries = sorted(runs)[len(runs) // 2]  # the median run
+        slice_times.append((name, whole, slowest, queries))
     engine.query = plain_query
     timings["slices"] = slice_times  # type: ignore[assignment]
 
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{snapshot.MEMORY_LIMIT}'")
     # incremental: 5,000 old requests close or change, 5,000 new ones arrive (made up first;
     # the clock runs from when the refresh has them, as it has them from the database)
     changed = (
@@ -575,7 +587,9 @@ def report_size(results: dict[str, Any]) -> None:
             f"    incremental refresh, {CHANGES:,} changes", f"{timings['incremental']:.2f}", ""
         )
     )
-    print(row.format("    ten typical slices: whole dashboard / slowest KPI query", "", ""))
+    print(
+        row.format("    ten typical slices (median of 3): whole dashboard / slowest query", "", "")
+    )
     for name, seconds, slowest, queries in timings["slices"]:
         print(
             row.format(

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
+from django.utils import translation
 
 from commonweal.analytics import kpis
 from commonweal.analytics.engine import Engine, Slice
@@ -135,6 +138,36 @@ def charts(engine: Engine, where: Slice) -> dict[str, Any]:
             ],
         }
     return out
+
+
+#: runs a dashboard's queries side by side: DuckDB releases the GIL while it works, and each
+#: query has a cursor of its own
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kpi")
+
+
+def dashboard(engine: Engine, where: Slice) -> dict[str, Any]:
+    """Everything the dashboard shows for one slice that comes from the snapshot alone
+    (reporting rates also read the catalogue, so the caller asks for them in its own thread,
+    where its database connection is)."""
+    language = translation.get_language()
+
+    def run(function: Callable[..., Any], *args: Any) -> Future[Any]:
+        def in_language() -> Any:
+            with translation.override(language):
+                return function(*args)
+
+        return _pool.submit(in_language)
+
+    jobs = {
+        "summary": run(summary, engine, where),
+        "by_department": run(summary, engine, where, "department"),
+        "charts": run(charts, engine, where),
+        "pareto": run(pareto, engine, where),
+        "equity": run(equity, engine, where),
+        "backlog": run(backlog_now, engine, where, engine.as_of or dt.date.today()),
+        "surveys": run(surveys, engine, where),
+    }
+    return {name: job.result() for name, job in jobs.items()}
 
 
 #: name → function(engine, slice, by) for the API and the command

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from commonweal.analytics import charts, report
 from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, current_engine
-from commonweal.catalog.models import Department, District
+from commonweal.catalog.models import District
 from commonweal.console.access import staff_required
 from commonweal.core.forms import style
 
@@ -135,8 +135,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
-    summary = report.summary(engine, where)[0]
-    control = report.charts(engine, where)
+    figures = report.dashboard(engine, where)
     titles = {
         "median_time_to_close": (_("Median time to close, per week (XmR)"), _("Hours")),
         "standards_missed": (_("Share of standards missed, per week (p-chart)"), _("Share")),
@@ -152,24 +151,19 @@ def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
                 zip(data["weeks"], data["values"], data["upper"], data["lower"], strict=True)
             ),
         }
-        for name, data in control.items()
+        for name, data in figures["charts"].items()
     ]
-    pareto = report.pareto(engine, where)
-    equity = report.equity(engine, where)
+    equity = figures["equity"]
     codes = [row["district"] for row in equity]
     boundaries = dict(District.objects.filter(code__in=codes).values_list("code", "boundary"))
     return {
+        **figures,
         "slice": where,
-        "summary": summary,
-        "backlog": report.backlog_now(engine, where, engine.as_of or dt.date.today()),
+        "summary": figures["summary"][0],
         "control": chart_blocks,
-        "pareto": pareto,
-        "pareto_svg": charts.pareto_chart(pareto, _("Requests by service (Pareto)")),
-        "equity": equity,
+        "pareto_svg": charts.pareto_chart(figures["pareto"], _("Requests by service (Pareto)")),
         "equity_svg": charts.equity_map(
             equity, boundaries, _("Type-adjusted gap in standards met")
         ),
         "reporting": report.reporting_rates(engine, where),
-        "surveys": report.surveys(engine, where),
-        "departments": Department.objects.order_by("name").values_list("code", "name"),
     }
