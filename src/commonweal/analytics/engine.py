@@ -10,6 +10,7 @@ pandas frames that the KPI functions (`kpis`) turn into figures.
 
 Tables, all additive (a query sums whatever rows fall in its period):
   daily, daily_m, daily_w                 counts per day / month / week and every dimension
+  open_now                                the daily rows of requests still open (backlog age)
   close_hist, ack_hist                    histograms per day and every dimension
   close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
                                           department and service only
@@ -126,6 +127,7 @@ class Engine:
         counts = ", ".join(f"{c} INTEGER" for c in rollups.DAILY_COUNTS)
         for suffix in ("", "_m", "_w"):
             self.con.execute(f"CREATE OR REPLACE TABLE daily{suffix} (day DATE, {dims}, {counts})")
+        self.con.execute(f"CREATE OR REPLACE TABLE open_now (day DATE, {dims}, open INTEGER)")
         for measure in rollups.MEASURES:
             self.con.execute(
                 f"CREATE OR REPLACE TABLE {measure}_hist"
@@ -175,6 +177,10 @@ class Engine:
             f" FROM read_parquet({files('daily')}) r JOIN cells c USING (cell)"
         )
         self.con.execute("INSERT INTO daily SELECT * FROM new_daily ORDER BY day")
+        self.con.execute(
+            f"INSERT INTO open_now SELECT day, {', '.join(rollups.DIMENSIONS)}, open_now"
+            " FROM new_daily WHERE open_now <> 0"
+        )
         sums = ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
         for suffix, unit in (("_m", "month"), ("_w", "week")):
             self.con.execute(
@@ -352,9 +358,9 @@ class Engine:
         """Requests open now by the day they were made (for the backlog's age)."""
         clauses, params = self._filters(where)
         return self.query(
-            "SELECT day, CAST(sum(open_now) AS BIGINT) AS open FROM daily"
-            f" WHERE {' AND '.join(clauses) or 'TRUE'} AND open_now <> 0"
-            " GROUP BY day HAVING sum(open_now) > 0 ORDER BY day",
+            "SELECT day, CAST(sum(open) AS BIGINT) AS open FROM open_now"
+            f" WHERE {' AND '.join(clauses) or 'TRUE'} GROUP BY day HAVING sum(open) > 0"
+            " ORDER BY day",
             params,
         )
 

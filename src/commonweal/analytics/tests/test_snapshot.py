@@ -69,6 +69,8 @@ def test_a_full_build_counts_what_the_database_holds(city, history):
     assert figures["open_at_end"] == 3
     # the acknowledged one took exactly 5 days (March 2nd 15:00 to the 7th): within 1 %
     assert figures["ack_median_hours"] == pytest.approx(120, rel=0.01)
+    backlog = report.backlog_now(engine, Slice(), dt.date(2026, 3, 12))
+    assert backlog == {"open": 3, "median_age_days": 7, "oldest_age_days": 8}  # made 4th-6th
     by_district = report.summary(engine, march, "district")
     assert [row["district"] for row in by_district] == ["W"]
     assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
