@@ -7,6 +7,7 @@ developer's machine: SQLite in the data directory, console email, DEBUG off. The
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -120,8 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The analytics snapshot reads the database over a connection of its own (ADBC), which
-    # an in-memory test database would not let it do: tests get a file.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-commonweal.sqlite3")}
+    # an in-memory test database would not let it do: tests get a file, one per test run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"commonweal-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

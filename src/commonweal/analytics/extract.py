@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -125,32 +125,40 @@ def heads_sql() -> str:
     return "SELECT jurisdiction_id, sequence FROM cases_loghead"
 
 
-def fetch(source: Source, *queries: str) -> list[pa.Table]:
-    """Run queries in order through ADBC; return each whole answer as an Arrow table.
+def fetch(source: Source, folder: Path, *queries: str) -> list[pa.Table]:
+    """Run queries in order through ADBC, each answer streamed batch by batch into an Arrow
+    file in `folder`; return the answers as tables memory-mapped from those files (so a
+    ten-million-row extract is paged in as it is read, not held twice). The tables are valid
+    while the files exist.
 
     SQLite is read from a child process: ADBC's driver carries its own copy of SQLite, and
     two copies in one process break each other's file locks (SQLite's "How to corrupt"
     §2.2.1) — the symptom is a reader that misses what the other copy just committed."""
+    paths = [folder / f"{n}.arrow" for n in range(len(queries))]
     if source.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as driver
 
-        return [_read(driver, source.target, sql) for sql in queries]
-    with tempfile.TemporaryDirectory() as folder:
+        for sql, path in zip(queries, paths, strict=True):
+            _read_into(driver, source.target, sql, path)
+    else:
         answer = subprocess.run(
-            [sys.executable, "-m", "commonweal.analytics.extract", source.target, folder],
+            [sys.executable, "-m", "commonweal.analytics.extract", source.target, str(folder)],
             input=json.dumps(queries).encode(),
             capture_output=True,
             check=False,
         )
         if answer.returncode != 0:
             raise RuntimeError(f"reading {source.target} failed: {answer.stderr.decode()[-2000:]}")
-        return [pa.ipc.open_file(f"{folder}/{n}.arrow").read_all() for n in range(len(queries))]
+    return [pa.ipc.open_file(pa.memory_map(str(path))).read_all() for path in paths]
 
 
-def _read(driver: Any, target: str, sql: str) -> pa.Table:
+def _read_into(driver: Any, target: str, sql: str, path: Path) -> None:
     with driver.connect(target) as conn, conn.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.fetch_arrow_table()
+        reader = cursor.fetch_record_batch()
+        with pa.ipc.new_file(str(path), reader.schema) as out:
+            for batch in reader:
+                out.write_batch(batch)
 
 
 def heads(table: pa.Table) -> dict[int, int]:
@@ -168,9 +176,7 @@ def _main() -> None:
     import adbc_driver_sqlite.dbapi as driver
 
     for number, sql in enumerate(json.loads(sys.stdin.read())):
-        table = _read(driver, sys.argv[1], sql)
-        with pa.ipc.new_file(f"{sys.argv[2]}/{number}.arrow", table.schema) as out:
-            out.write_table(table)
+        _read_into(driver, sys.argv[1], sql, Path(sys.argv[2]) / f"{number}.arrow")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def time_percentiles(
     running = np.cumsum(counts)
     totals = np.add.reduceat(counts, starts) if len(starts) else np.array([], int)
     before = np.r_[0, running][starts]
-    out: dict[str, Any] = {by: list(labels)} if by else {}
+    out: dict[str, Any] = {by: pd.Series(list(labels), dtype=object)} if by else {}
     out["count"] = totals.astype(int).tolist() if by or len(totals) else [0]
     for q, name in zip(quantiles, names, strict=True):
         rank = np.maximum(1, np.ceil(q * totals - 1e-9))  # q·n of 0.9 x 10 is 9.000…02

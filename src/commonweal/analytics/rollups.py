@@ -88,10 +88,9 @@ def utc(column: str, vendor: str) -> str:
     return f"timezone('UTC', CAST(NULLIF({column}, '') AS TIMESTAMP))"
 
 
-def canonical(raw: pa.Table, vendor: str) -> pa.Table:
-    """Turn the extract's rows into the snapshot's typed columns, with local calendar days."""
-    if raw.num_rows == 0:
-        return REQUESTS_SCHEMA.empty_table()
+def canonical_sql(vendor: str, relation: str = "raw") -> str:
+    """SQL turning the extract's rows (relation `relation`) into the snapshot's typed columns
+    (REQUESTS_SCHEMA, in its order), with local calendar days."""
 
     def ts(column: str) -> str:
         return utc(column, vendor)
@@ -99,7 +98,7 @@ def canonical(raw: pa.Table, vendor: str) -> pa.Table:
     def day(column: str) -> str:
         return f"CAST(timezone(time_zone, {column}) AS DATE)"
 
-    sql = f"""
+    return f"""
         WITH typed AS (
           SELECT CAST(id AS BIGINT) AS id, jurisdiction, time_zone, department, service,
                  NULLIF(district, '') AS district, channel, priority, status, outcome,
@@ -109,7 +108,7 @@ def canonical(raw: pa.Table, vendor: str) -> pa.Table:
                  {ts("resolve_due")} AS resolve_due,
                  CAST(duplicate AS BOOLEAN) AS duplicate,
                  CAST(reopened AS INTEGER) AS reopened
-            FROM raw)
+            FROM {relation})
         SELECT * EXCLUDE (time_zone),
                {day("requested_at")} AS created_day,
                {day("acknowledged_at")} AS ack_day,
@@ -117,9 +116,15 @@ def canonical(raw: pa.Table, vendor: str) -> pa.Table:
                {day("resolve_due")} AS due_day
           FROM typed
     """
+
+
+def canonical(raw: pa.Table, vendor: str) -> pa.Table:
+    """The extract's rows as the snapshot's typed columns, in memory (for small extracts)."""
+    if raw.num_rows == 0:
+        return REQUESTS_SCHEMA.empty_table()
     with duckdb.connect() as con:
         con.register("raw", raw)
-        return con.sql(sql).to_arrow_table().cast(REQUESTS_SCHEMA)
+        return con.sql(canonical_sql(vendor)).to_arrow_table().cast(REQUESTS_SCHEMA)
 
 
 CELLS_SCHEMA = pa.schema([("cell", pa.int32()), *((name, pa.string()) for name in DIMENSIONS)])

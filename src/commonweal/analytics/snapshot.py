@@ -101,6 +101,13 @@ def _write(table: pa.Table, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    """Stream a query's answer into a Parquet file (written aside, then moved into place)."""
+    temporary = path.with_suffix(".tmp")
+    con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(temporary, path)
+
+
 def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
     keep = {
         Path(f).name
@@ -153,28 +160,34 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     full = full or manifest.empty
     compacted = False
     since = None if full else manifest.watermarks
-    # the heads first: whatever the case log adds while the rest is read is read again next time
-    head_rows, raw, surveys = extract.fetch(
-        source,
-        extract.heads_sql(),
-        extract.requests_sql(source.vendor, since),
-        extract.surveys_sql(source.vendor),
-    )
-    heads = extract.heads(head_rows)
-    rows = rollups.canonical(raw, source.vendor)
-    count = rows.num_rows
-    with _connect() as con:
+    with tempfile.TemporaryDirectory(dir=directory, prefix="extract-") as folder, _connect() as con:
+        # the heads first: what the case log adds while the rest is read is read again next time
+        head_rows, raw, surveys = extract.fetch(
+            source,
+            Path(folder),
+            extract.heads_sql(),
+            extract.requests_sql(source.vendor, since),
+            extract.surveys_sql(source.vendor),
+        )
+        heads = extract.heads(head_rows)
+        count = raw.num_rows
         con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
         segment = max([*manifest.segments, manifest.surveys or 0, manifest.cells or 0]) + 1
-        if full:
-            con.register("everything", rows)
-            build_rollups(con, "(SELECT *, 1 AS sign FROM everything)", directory, segment)
+        if full:  # streamed: the extract (memory-mapped) → Parquet → the rollups
+            path = directory / f"requests-{segment:06d}.parquet"
+            if count:
+                con.register("raw", raw)
+                _copy(con, rollups.canonical_sql(source.vendor), path)
+                con.unregister("raw")
+            else:
+                _write(rollups.REQUESTS_SCHEMA.empty_table(), path)
+            build_rollups(
+                con, f"(SELECT *, 1 AS sign FROM read_parquet('{path}'))", directory, segment
+            )
             manifest.segments = [segment]
-        elif count:  # nothing changed: no empty segment
-            apply_changes(con, manifest, directory, rows, segment)
-        if full:
-            _write(rows, directory / f"requests-{segment:06d}.parquet")
             manifest.cells = segment
+        elif count:  # nothing changed: no empty segment
+            apply_changes(con, manifest, directory, rollups.canonical(raw, source.vendor), segment)
         if len(manifest.segments) > COMPACT_AFTER:
             _compact(con, manifest, directory, segment + 1)
             compacted = True
@@ -182,6 +195,7 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
         answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
         _write(answered, directory / f"surveys-{survey_segment:06d}.parquet")
         manifest.surveys = survey_segment
+        del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
     manifest.refreshed_at = timezone.now().isoformat()
     manifest.generation += 1
@@ -225,10 +239,7 @@ def build_rollups(
         ("hist", rollups.hist_sql("facts", aggregate=False)),
     )
     for kind, sql in parts:
-        path = directory / f"{kind}-{segment:06d}.parquet"
-        temporary = path.with_suffix(".tmp")
-        con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)")
-        os.replace(temporary, path)
+        _copy(con, sql, directory / f"{kind}-{segment:06d}.parquet")
     _write(cells, directory / f"cells-{segment:06d}.parquet")
     con.unregister("cells")
     con.execute("DROP TABLE facts")

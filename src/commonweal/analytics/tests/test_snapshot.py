@@ -76,6 +76,15 @@ def test_a_full_build_counts_what_the_database_holds(city, history):
     assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
 
 
+def test_a_city_without_requests_has_an_empty_snapshot_not_an_error(city):
+    built = snapshot.refresh()
+    assert built.full and built.requests == 0
+    figures = report_everything(snapshot.analytics_dir())
+    assert figures[("summary", None)][0]["requests"] == 0
+    assert figures[("pareto", None)] == [] and figures[("equity", None)] == []
+    assert snapshot.refresh().requests == 0  # and an incremental refresh on top of it
+
+
 def test_coarse_tables_answer_as_the_daily_ones_do(city, history, monkeypatch):
     snapshot.refresh()
     with_coarse = report_everything(snapshot.analytics_dir())
