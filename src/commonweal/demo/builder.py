@@ -15,6 +15,7 @@ from commonweal.catalog.models import Jurisdiction, ServiceStandard
 from commonweal.demo import catalogue
 from commonweal.demo.simulate import Generator, RuleBook, Totals, World, Writer, specs_by_code
 from commonweal.demo.staff import Cast, build_staff
+from commonweal.demo.surveys import answer_some_surveys
 from commonweal.notifications.outbox import start_at_head
 
 
@@ -71,5 +72,6 @@ def build_demo_city(requests: int, seed: int, now: dt.datetime) -> DemoResult:
         slow_district_id=next(d.pk for d in districts if d.name == catalogue.SLOW_DISTRICT),
     )
     totals = Generator(world, seed).run(requests, Writer(jurisdiction))
+    answer_some_surveys(seed, now)
     start_at_head()  # the simulated year emails nobody; notifications start with the next act
     return DemoResult(totals=totals, cast=cast, seconds=time.perf_counter() - started)

@@ -12,6 +12,8 @@ from commonweal.cases.models import CaseEvent, DelegatedAuthority, ServiceReques
 from commonweal.catalog.models import Department, District, Jurisdiction, Service
 from commonweal.demo.builder import build_demo_city
 from commonweal.demo.catalogue import SLOW_DISTRICT
+from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+from commonweal.feedback.surveys import A11_QUESTIONS
 
 NOW = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.UTC)
 
@@ -96,6 +98,21 @@ def _fingerprint():
 
 class Rollback(Exception):
     pass
+
+
+def test_some_residents_answered_the_survey_and_kept_standards_score_higher(demo):
+    invited = SurveyInvitation.objects.count()
+    answers = list(SurveyResponse.objects.select_related("request"))
+    assert 0 < len(answers) < invited < ServiceRequest.objects.filter(status=Status.CLOSED).count()
+    assert all(set(a.answers) == set(A11_QUESTIONS) for a in answers)
+    kept = [
+        a.answers["satisfaction"] for a in answers if a.request.closed_at <= a.request.resolve_due
+    ]
+    missed = [
+        a.answers["satisfaction"] for a in answers if a.request.closed_at > a.request.resolve_due
+    ]
+    assert statistics.mean(kept) > statistics.mean(missed) + 0.5
+    assert all(a.submitted_at <= NOW for a in answers)
 
 
 def test_the_same_seed_gives_the_same_city(db):
