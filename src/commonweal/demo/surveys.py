@@ -28,6 +28,8 @@ def answer_some_surveys(seed: int, now: dt.datetime) -> int:
     )
     invitations, responses = [], []
     for pk, closed_at, due, outcome in closed:
+        if closed_at is None:
+            continue
         sent = closed_at + dt.timedelta(days=1)
         if sent > now or rng.random() >= INVITED:
             continue
