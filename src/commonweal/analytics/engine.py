@@ -205,7 +205,20 @@ class Engine:
         self.con.execute("DROP TABLE new_hist")
 
     def sync(self) -> snapshot.Manifest:
-        """Follow the manifest: load new segments, or everything after a rebuild."""
+        """Follow the manifest: load new segments, or everything after a rebuild. A refresh
+        that lands meanwhile may remove the files just listed: then read the manifest again."""
+        for attempt in range(3):
+            try:
+                return self._sync()
+            except (duckdb.IOException, FileNotFoundError):
+                if attempt == 2:
+                    raise
+                with self.lock:
+                    self._create_tables()
+                    self.manifest = snapshot.Manifest()
+        raise AssertionError("unreachable")
+
+    def _sync(self) -> snapshot.Manifest:
         manifest = snapshot.read_manifest(self.directory)
         with self.lock:
             if manifest.generation == self.manifest.generation and self.manifest.segments:

@@ -18,10 +18,13 @@ sees the old snapshot or the new one, never half of one. When segments pile up
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,12 +153,27 @@ class RefreshReport:
     compacted: bool
 
 
+@contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """One refresh at a time per snapshot (the worker's and a command's wait for each other)."""
+    with (directory / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def refresh(*, full: bool = False, source: extract.Source | None = None) -> RefreshReport:
     """Bring the snapshot up to date with the case log; rebuild it all when asked or new."""
-    started = time.perf_counter()
-    source = source or extract.current_source()
     directory = analytics_dir()
     directory.mkdir(parents=True, exist_ok=True)
+    with _exclusive(directory):
+        return _refresh(directory, full, source or extract.current_source())
+
+
+def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshReport:
+    started = time.perf_counter()
     manifest = read_manifest(directory)
     full = full or manifest.empty
     compacted = False

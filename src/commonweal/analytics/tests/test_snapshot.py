@@ -6,6 +6,7 @@ These tests commit (the snapshot reads over a connection of its own), hence tran
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 import time_machine
@@ -83,6 +84,33 @@ def test_a_city_without_requests_has_an_empty_snapshot_not_an_error(city):
     assert figures[("summary", None)][0]["requests"] == 0
     assert figures[("pareto", None)] == [] and figures[("equity", None)] == []
     assert snapshot.refresh().requests == 0  # and an incremental refresh on top of it
+
+
+def test_one_refresh_at_a_time(city, history):
+    directory = snapshot.analytics_dir()
+    directory.mkdir(parents=True)
+    done = threading.Event()
+    with snapshot._exclusive(directory):
+        worker = threading.Thread(target=lambda: (snapshot.refresh(), done.set()))
+        worker.start()
+        assert not done.wait(0.5)  # it waits for the lock …
+    worker.join(30)
+    assert done.is_set()  # … and runs once it is free
+    assert snapshot.read_manifest().generation == 1
+
+
+def test_an_engine_that_lists_files_a_refresh_just_removed_reads_the_manifest_again(
+    city, history, monkeypatch
+):
+    snapshot.refresh()
+    stale = snapshot.read_manifest()
+    snapshot.refresh(full=True)  # new segment files; the old ones are gone
+    fresh = snapshot.read_manifest()
+    answers = iter([stale, fresh])
+    monkeypatch.setattr(snapshot, "read_manifest", lambda directory=None: next(answers))
+    engine = Engine(snapshot.analytics_dir())
+    assert engine.sync().generation == fresh.generation
+    assert report.summary(engine, Slice())[0]["requests"] == 5
 
 
 def test_coarse_tables_answer_as_the_daily_ones_do(city, history, monkeypatch):
