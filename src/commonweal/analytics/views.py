@@ -57,9 +57,13 @@ class SliceForm(forms.Form):
         )
 
 
+#: the API's names for the form's fields
+API_NAMES = {"start": "from", "end": "to"}
+
+
 def _errors(form: forms.Form) -> list[dict[str, str]]:
     return [
-        {"field": field, "message": str(message)}
+        {"field": API_NAMES.get(field, field), "message": str(message)}
         for field, messages in form.errors.items()
         for message in messages
     ]
@@ -106,7 +110,7 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
 def _renamed(query: Any) -> dict[str, str]:
     """Accept ?from=&to= (the API's names) as the form's start/end."""
     data = {key: query.get(key) for key in query}
-    for outside, inside in (("from", "start"), ("to", "end")):
+    for inside, outside in API_NAMES.items():
         if outside in data:
             data[inside] = data.pop(outside)
     return data

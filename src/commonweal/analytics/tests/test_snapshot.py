@@ -229,7 +229,7 @@ def test_the_api_needs_staff_and_answers_every_kpi(city, history, client):
         assert client.get(f"/console/performance/api/{kpi}.json").status_code == 200
     bad = client.get(url, {"from": "yesterday", "by": "colour"})
     assert bad.status_code == 400
-    assert {e["field"] for e in bad.json()["errors"]} == {"start", "by"}
+    assert {e["field"] for e in bad.json()["errors"]} == {"from", "by"}
     backwards = client.get(url, {"from": "2026-03-02", "to": "2026-03-01"})
     assert backwards.status_code == 400
     assert client.get("/console/performance/api/nothing.json").status_code == 404
