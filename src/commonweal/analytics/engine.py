@@ -119,7 +119,8 @@ class Engine:
         self.loaded: list[int] = []
         self.manifest = snapshot.Manifest()
         self.lock = threading.Lock()
-        self.codes: dict[str, dict[str | None, int]] = {}
+        self.cursor_lock = threading.Lock()
+        self.codes: dict[str, dict[str | None, int]] = {name: {} for name in rollups.DIMENSIONS}
         self._create_tables()
 
     def _create_tables(self) -> None:
@@ -146,21 +147,20 @@ class Engine:
             " submitted_at TIMESTAMPTZ, form VARCHAR, answers VARCHAR)"
         )
         self.con.execute(f"CREATE OR REPLACE TABLE cells (cell INTEGER, {dims})")
-        self.codes = {name: {} for name in rollups.DIMENSIONS}
         self.loaded = []
 
-    def _learn_cells(self, path: Path) -> None:
+    def _learn_cells(self, path: Path, codes: dict[str, dict[str | None, int]]) -> None:
         """Code each dimension value (codes already given stay) and load the new cells."""
         cells = pd.read_parquet(path)
         known = set(self.con.execute("SELECT cell FROM cells").fetchnumpy()["cell"].tolist())
         cells = cells[~cells["cell"].isin(known)]
         for name in rollups.DIMENSIONS:
-            codes = self.codes[name]
+            given = codes[name]
             for value in cells[name]:
                 key = None if pd.isna(value) else value
-                if key not in codes:
-                    codes[key] = len(codes) + 1
-            cells[name] = [codes[None if pd.isna(v) else v] for v in cells[name]]
+                if key not in given:
+                    given[key] = len(given) + 1
+            cells[name] = [given[None if pd.isna(v) else v] for v in cells[name]]
         self.con.register("new_cells", cells)
         self.con.execute("INSERT INTO cells BY NAME SELECT * FROM new_cells")
         self.con.unregister("new_cells")
@@ -215,6 +215,7 @@ class Engine:
                     raise
                 with self.lock:
                     self._create_tables()
+                    self.codes = {name: {} for name in rollups.DIMENSIONS}
                     self.manifest = snapshot.Manifest()
         raise AssertionError("unreachable")
 
@@ -223,18 +224,28 @@ class Engine:
         with self.lock:
             if manifest.generation == self.manifest.generation and self.manifest.segments:
                 return self.manifest
-            if manifest.segments[: len(self.loaded)] != self.loaded:
-                self._create_tables()
-            new = [n for n in manifest.segments if n not in self.loaded]
-            if new and manifest.cells is not None:
-                self._learn_cells(self.directory / f"cells-{manifest.cells:06d}.parquet")
-                self._load(new)
-            self.con.execute("DELETE FROM surveys")
-            if manifest.surveys is not None:
-                path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
-                self.con.execute(
-                    f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')"
-                )
+            # one transaction: queries running meanwhile see the tables before or after it
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                codes = {name: dict(given) for name, given in self.codes.items()}
+                if manifest.segments[: len(self.loaded)] != self.loaded:
+                    self._create_tables()
+                    codes = {name: {} for name in rollups.DIMENSIONS}
+                new = [n for n in manifest.segments if n not in self.loaded]
+                if new and manifest.cells is not None:
+                    self._learn_cells(self.directory / f"cells-{manifest.cells:06d}.parquet", codes)
+                    self._load(new)
+                self.con.execute("DELETE FROM surveys")
+                if manifest.surveys is not None:
+                    path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
+                    self.con.execute(
+                        f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')"
+                    )
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.codes = codes
             self.loaded = list(manifest.segments)
             self.manifest = manifest
         return manifest
@@ -287,7 +298,8 @@ class Engine:
 
     def query(self, sql: str, params: list[Any], decode: tuple[str, ...] = ()) -> pd.DataFrame:
         """Run a query; turn the coded columns named in `decode` back into their values."""
-        cursor = self.con.cursor()
+        with self.cursor_lock:  # the connection hands out cursors one at a time
+            cursor = self.con.cursor()
         try:
             frame = cursor.execute(sql, params).df()
         finally:
