@@ -204,14 +204,17 @@ class Engine:
         self.con.execute("DROP TABLE new_daily")
         self.con.execute("DROP TABLE new_hist")
 
-    def sync(self) -> snapshot.Manifest:
-        """Follow the manifest: load new segments, or everything after a rebuild. A refresh
-        that lands meanwhile may remove the files just listed: then read the manifest again."""
+    def sync(self, *, reload: bool = True) -> snapshot.Manifest:
+        """Follow the manifest: load new segments; after a rebuild or a compaction, reload
+        everything — or, with `reload=False`, raise Stale and leave the loaded tables as they
+        are (`current_engine` then builds a fresh engine while this one goes on answering).
+        A refresh that lands meanwhile may remove the files just listed: then read the
+        manifest again."""
         for attempt in range(3):
             try:
-                return self._sync()
+                return self._sync(reload)
             except (duckdb.IOException, FileNotFoundError):
-                if attempt == 2:
+                if attempt == 2 or not reload:
                     raise
                 with self.lock:
                     self._create_tables()
@@ -219,32 +222,27 @@ class Engine:
                     self.manifest = snapshot.Manifest()
         raise AssertionError("unreachable")
 
-    def _sync(self) -> snapshot.Manifest:
+    def _sync(self, reload: bool) -> snapshot.Manifest:
         manifest = snapshot.read_manifest(self.directory)
         with self.lock:
             if manifest.generation == self.manifest.generation and self.manifest.segments:
                 return self.manifest
-            # one transaction: queries running meanwhile see the tables before or after it
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                codes = {name: dict(given) for name, given in self.codes.items()}
-                if manifest.segments[: len(self.loaded)] != self.loaded:
-                    self._create_tables()
-                    codes = {name: {} for name in rollups.DIMENSIONS}
-                new = [n for n in manifest.segments if n not in self.loaded]
-                if new and manifest.cells is not None:
-                    self._learn_cells(self.directory / f"cells-{manifest.cells:06d}.parquet", codes)
-                    self._load(new)
-                self.con.execute("DELETE FROM surveys")
-                if manifest.surveys is not None:
-                    path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
-                    self.con.execute(
-                        f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')"
-                    )
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
+            codes = {name: dict(given) for name, given in self.codes.items()}
+            if manifest.segments[: len(self.loaded)] != self.loaded:
+                if not reload:
+                    raise Stale(self.directory)
+                self._create_tables()
+                codes = {name: {} for name in rollups.DIMENSIONS}
+            new = [n for n in manifest.segments if n not in self.loaded]
+            if new and manifest.cells is not None:
+                self._learn_cells(self.directory / f"cells-{manifest.cells:06d}.parquet", codes)
+                self._load(new)
+            self.con.execute("DELETE FROM surveys")
+            if manifest.surveys is not None:
+                path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
+                self.con.execute(
+                    f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')"
+                )
             self.codes = codes
             self.loaded = list(manifest.segments)
             self.manifest = manifest
@@ -461,16 +459,45 @@ def _measure(name: str) -> str:
     return name
 
 
+class Stale(Exception):
+    """The snapshot was rebuilt or compacted since this engine loaded it."""
+
+
 _engines: dict[Path, Engine] = {}
 _engines_lock = threading.Lock()
+_building: set[Path] = set()
 
 
 def current_engine(directory: Path | None = None) -> Engine:
-    """This process's engine for the snapshot directory, brought up to date."""
+    """This process's engine for the snapshot directory, brought up to date. After a rebuild
+    or a compaction the old engine goes on answering (its tables are whole, if a refresh
+    behind) while a fresh one loads in the background and then takes its place."""
     directory = directory or snapshot.analytics_dir()
     with _engines_lock:
         engine = _engines.get(directory)
         if engine is None:
             engine = _engines[directory] = Engine(directory)
-    engine.sync()
+    try:
+        engine.sync(reload=engine.manifest.empty)
+    except Stale:
+        _replace_in_background(directory)
     return engine
+
+
+def _replace_in_background(directory: Path) -> None:
+    with _engines_lock:
+        if directory in _building:
+            return
+        _building.add(directory)
+
+    def build() -> None:
+        try:
+            fresh = Engine(directory)
+            fresh.sync()
+            with _engines_lock:
+                _engines[directory] = fresh
+        finally:
+            with _engines_lock:
+                _building.discard(directory)
+
+    threading.Thread(target=build, name="engine-reload", daemon=True).start()

@@ -7,6 +7,7 @@ These tests commit (the snapshot reads over a connection of its own), hence tran
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from commonweal.analytics import engine as engine_module
 from commonweal.analytics import report, snapshot
-from commonweal.analytics.engine import Engine, Slice
+from commonweal.analytics.engine import Engine, Slice, current_engine
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import ServiceRequest
@@ -111,6 +112,26 @@ def test_an_engine_that_lists_files_a_refresh_just_removed_reads_the_manifest_ag
     engine = Engine(snapshot.analytics_dir())
     assert engine.sync().generation == fresh.generation
     assert report.summary(engine, Slice())[0]["requests"] == 5
+
+
+def test_after_a_rebuild_the_old_engine_answers_until_a_fresh_one_has_loaded(city, history):
+    snapshot.refresh()
+    first = current_engine()
+    assert report.summary(first, Slice())[0]["requests"] == 5
+    services.submit(
+        city.resident, service=city.pothole, channel="web", description="One more",
+        attributes={"lane": "left"}, lat=40.05, long=-75.06,
+    )  # fmt: skip
+    snapshot.refresh(full=True)
+    assert current_engine() is first  # whole, if a refresh behind, while the fresh one loads
+    assert report.summary(first, Slice())[0]["requests"] == 5
+    for _ in range(200):
+        fresh = current_engine()
+        if fresh is not first:
+            break
+        time.sleep(0.05)
+    assert fresh is not first
+    assert report.summary(fresh, Slice())[0]["requests"] == 6
 
 
 def test_coarse_tables_answer_as_the_daily_ones_do(city, history, monkeypatch):
