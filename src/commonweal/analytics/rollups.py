@@ -4,7 +4,10 @@ The rollups are additive: every figure is a sum, so a request that changed is ha
 its new contribution and subtracting its old one (`sign` -1), and segments written at different
 refreshes are simply summed when read.
 
-`daily` — one row per day x jurisdiction x department x service x district x channel:
+A *cell* is one combination of jurisdiction x department x service x district x channel,
+numbered once (`extend_cells`; numbers never change).
+
+`daily` — one row per day and cell:
   on the request's *created* day: `created`, `duplicates`, `first_contact` (resolved at first
   contact, see FIRST_CONTACT), `open_now` (still open at the refresh);
   on its *closed* day: `closed`, `resolved`, `reopened` (closed requests that had been reopened);
@@ -12,9 +15,9 @@ refreshes are simply summed when read.
   with a resolving outcome by that time — the charter's rule, `cases.performance`).
 Days are calendar days in the jurisdiction's time zone.
 
-`hist` — resolution-time histograms per day x … x channel x measure x bin: `measure` is
-'close' (requested → closed, on the closed day) or 'ack' (requested → acknowledged, on the
-acknowledged day); `bin` is ⌊log(seconds) / log(RATIO)⌋, so a bin's geometric middle is within
+`hist` — resolution-time histograms per day, cell, measure and bin: `measure` is 0 for
+'close' (requested → closed, on the closed day) and 1 for 'ack' (requested → acknowledged, on
+the acknowledged day); `bin` is ⌊log(seconds) / log(RATIO)⌋, so a bin's geometric middle is within
 1 % of any time in it and percentiles read from the histogram are within 1 % of exact.
 """
 

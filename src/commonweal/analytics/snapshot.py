@@ -5,6 +5,7 @@ Layout (`settings.COMMONWEAL_ANALYTICS_DIR`, by default `<data dir>/analytics`):
                            an incremental refresh only those the case log touched since)
   daily-NNNNNN.parquet     signed contributions to the daily counts (`rollups`)
   hist-NNNNNN.parquet      signed contributions to the resolution-time histograms
+  cells-NNNNNN.parquet     the numbered cells the rollups refer to (the latest list)
   surveys-NNNNNN.parquet   survey invitations and answers (small: rewritten whole each time)
   manifest.json            which segments make the snapshot now, and the case-log watermark
 
@@ -13,7 +14,8 @@ between the last watermark and that head — so the closure of a five-year-old r
 up like any other change — subtracts what those requests contributed before and adds what they
 contribute now. Segments are written first and the manifest replaced atomically last: a reader
 sees the old snapshot or the new one, never half of one. When segments pile up
-(`COMPACT_AFTER`), the next refresh folds them into one.
+(`COMPACT_AFTER`), the next refresh folds them into one. One refresh runs at a time (a lock
+file); a full one streams (the extract is memory-mapped, DuckDB copies it to Parquet).
 """
 
 from __future__ import annotations
