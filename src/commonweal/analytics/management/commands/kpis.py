@@ -66,8 +66,9 @@ def _rows(result: Any) -> list[dict[str, Any]]:
         return result
     if "districts" in result:
         return list(result["districts"])
-    if "drivers" in result:
-        return [{k: v for k, v in result.items() if k != "drivers"}, *result["drivers"]]
+    if "drivers" in result:  # each driver's row carries the survey's own figures
+        figures = {k: v for k, v in result.items() if k != "drivers"}
+        return [{**figures, **driver} for driver in result["drivers"]] or [figures]
     return [
         {"chart": name, "week": week, "value": value, "center": chart["center"]}
         for name, chart in result.items()
