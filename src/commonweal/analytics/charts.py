@@ -4,7 +4,6 @@ template puts a text alternative (a caption and a table of the same figures) bes
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import altair as alt
@@ -103,7 +102,7 @@ def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: st
         )
     if not features:
         return ""
-    data = alt.Data(values=json.loads(json.dumps(features)))
+    data = alt.Data(values=features)
     chart = (
         alt.Chart(data)
         .mark_geoshape(stroke=INK, strokeWidth=0.5)

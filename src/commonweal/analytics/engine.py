@@ -363,13 +363,12 @@ class Engine:
         """Due and met per district x service: what the equity comparison needs."""
         as_of = self.as_of or dt.date.max
         source, params = self.relation(
-            "daily", "district, service, due, met, created", where, [self._period(where)]
+            "daily", "district, service, due, met", where, [self._period(where)]
         )
         frame = self.query(
             "SELECT district, service,"
             " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
-            " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met,"
-            " CAST(sum(created) AS BIGINT) AS created"
+            " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met"
             f" FROM ({source}) GROUP BY ALL",
             [as_of, as_of, *params],
             decode=("district", "service"),

@@ -50,7 +50,7 @@ def current_source() -> Source:
     return Source("postgresql", f"postgresql://{credentials}{host}{port}/{settings['NAME']}")
 
 
-def _text(column: str, vendor: str) -> str:
+def _text(column: str) -> str:
     return f"COALESCE({column}, '')"
 
 
@@ -84,7 +84,7 @@ def requests_sql(vendor: str, changed_since: Mapping[int, int] | None) -> str:
                j.time_zone AS time_zone,
                dep.code AS department,
                s.service_code AS service,
-               {_text("dis.code", vendor)} AS district,
+               {_text("dis.code")} AS district,
                r.channel AS channel,
                r.priority AS priority,
                r.status AS status,

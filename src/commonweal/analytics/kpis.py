@@ -19,7 +19,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from commonweal.analytics import control_charts
-from commonweal.analytics.rollups import RATIO
+from commonweal.analytics.rollups import bin_value
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
@@ -73,7 +73,7 @@ def time_percentiles(
     for q, name in zip(quantiles, names, strict=True):
         rank = np.maximum(1, np.ceil(q * totals - 1e-9))  # q·n of 0.9 x 10 is 9.000…02
         found = bins[np.searchsorted(running, before + rank)] if len(totals) else []
-        hours: list[float | None] = [float(RATIO ** (b + 0.5) / 3600) for b in found]
+        hours: list[float | None] = [bin_value(int(b)) / 3600 for b in found]
         out[name] = hours if by or hours else [None]
     return pd.DataFrame(out, columns=[*([by] if by else []), "count", *names])
 

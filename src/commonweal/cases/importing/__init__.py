@@ -23,6 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ class Parsed:
     warnings: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str, limit: int = 64) -> str:
     """A code from a name ("Noise - Residential" → "noise-residential"), never empty."""
     return slugify(text)[:limit].strip("-") or "unknown"

@@ -144,7 +144,7 @@ def test_a_failed_import_leaves_the_database_as_it_was(nyc, monkeypatch):
     assert not ImportRun.objects.exists() and not Service.objects.exists()
 
 
-def test_a_mapping_for_another_layout(nyc, tmp_path):
+def test_a_mapping_for_another_layout(nyc, tmp_path, capsys):
     (tmp_path / "town.csv").write_text(
         "id,opened,finished,what,state,where_lat,where_lon,how\n"
         "A1,2025-05-01 08:00,2025-05-02 09:30,Graffiti,done,40.7,-73.9,phone\n"
@@ -165,6 +165,8 @@ def test_a_mapping_for_another_layout(nyc, tmp_path):
     call_command(
         "import_requests", str(tmp_path / "town.csv"), "--mapping", str(tmp_path / "town.toml")
     )
+    bar = capsys.readouterr().err
+    assert "Importing" in bar and "4/4" in bar  # the progress bar, full at the end
     cases = {case.source_id: case for case in ServiceRequest.objects.filter(source="town")}
     assert set(cases) == {"A1", "A2"}
     assert cases["A1"].status == Status.CLOSED and cases["A2"].channel == "counter"

@@ -1,16 +1,23 @@
 """Import a city's 311 CSV export: `commonweal import_requests --preset nyc FILE`."""
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 
 from commonweal.cases.importing import ImportError_, import_file
 from commonweal.cases.importing.mapping import MappingError, load_mapping, preset
 from commonweal.cases.models import QuarantinedRow
 from commonweal.catalog.models import Jurisdiction
+
+
+def count_lines(path: Path) -> int:
+    """The file's lines, counted in binary blocks (for the progress bar's length)."""
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 
 
 class Command(BaseCommand):
@@ -39,17 +46,25 @@ class Command(BaseCommand):
         if not options["file"].is_file():
             raise CommandError(f"No file {options['file']}.")
         started = time.perf_counter()
-
-        def progress(rows: int) -> None:
-            rate = rows / (time.perf_counter() - started)
-            sys.stderr.write(f"\r{rows:>10,} rows read, {rate:,.0f} rows/s")
-
-        try:
-            run = import_file(options["file"], mapping, jurisdiction, progress=progress)
-        except ImportError_ as error:
-            raise CommandError(str(error)) from error
+        bar = Progress(
+            *Progress.get_default_columns(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+        )
+        with bar:
+            # lines, not rows (a quoted field may hold a newline): the bar may end short
+            task = bar.add_task("Importing", total=max(count_lines(options["file"]) - 1, 0))
+            try:
+                run = import_file(
+                    options["file"],
+                    mapping,
+                    jurisdiction,
+                    progress=lambda rows: bar.update(task, completed=rows),
+                )
+            except ImportError_ as error:
+                raise CommandError(str(error)) from error
+            bar.update(task, completed=run.rows_read, total=run.rows_read)
         seconds = time.perf_counter() - started
-        sys.stderr.write("\n")
         rate = run.rows_read / max(seconds, 1e-9)
         self.stdout.write(
             f"{run.rows_read:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s): "
