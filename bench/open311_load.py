@@ -6,8 +6,10 @@
 If the database has no city, `commonweal demo --requests N` fills it first (about 15 minutes
 for a million requests). Then, for each scenario, a bounded load generator (N client threads
 with keep-alive connections, a fixed number of calls) reports throughput and p50/p99, and
-the same SQL run straight through psycopg plus `json.dumps` — no Django, no DRF, no HTTP —
-gives the baseline for the framework-overhead ratio (p50 over p50). Every GET query's plan
+two baselines run the same SQL and `json.dumps` without the framework: "raw" straight through
+psycopg in the load generator's own threads (no HTTP at all), and "bare" served over HTTP by
+the same gunicorn setup from `bench/bare_wsgi.py` (no Django, no DRF). The overhead ratios
+are p50 over p50. Every GET query's plan
 is printed, with any node that is not an index scan named.
 """
 
@@ -18,9 +20,11 @@ import datetime as dt
 import http.client
 import json
 import os
+import pickle
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -29,7 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 PORT = 8311
-ROW = "{:<34} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}"
+BARE_PORT = 8312
+Sql = tuple[str, tuple[Any, ...]]
+ROW = "{:<34} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6}"
 
 
 @dataclass
@@ -144,25 +150,51 @@ def start_server(database_url: str, workers: int, threads: int = 1) -> subproces
         "OPEN311_POST_RATE_PER_KEY": "1000000/minute",
         "OPEN311_POST_RATE_PER_IP": "1000000/minute",
     }
-    server = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url, **limits})
+    return started(
+        command, {"DATABASE_URL": database_url, **limits}, PORT, "/open311/v2/discovery.json"
+    )
+
+
+def start_bare_server(
+    database_url: str, workers: int, threads: int, sql: list[Sql], folder: str
+) -> subprocess.Popen[bytes]:
+    """Serve `bench/bare_wsgi.py` (the same SQL, no framework) with the same gunicorn setup."""
+    path = os.path.join(folder, "bare-queries.pickle")
+    with open(path, "wb") as file:
+        pickle.dump(sql, file)
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{BARE_PORT}",
+               "--workers", str(workers), "--threads", str(threads), "--chdir",
+               os.path.dirname(os.path.abspath(__file__)), "bare_wsgi:application"]  # fmt: skip
+    env = {"DATABASE_URL": database_url, "BARE_QUERIES": path}
+    return started(command, env, BARE_PORT, "/0")
+
+
+def started(
+    command: list[str], env: dict[str, str], port: int, probe: str
+) -> subprocess.Popen[bytes]:
+    """Start a server and wait until `probe` answers 200."""
+    server = subprocess.Popen(command, env={**os.environ, **env})
     for _ in range(100):
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/open311/v2/discovery.json")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", probe)
             if connection.getresponse().status == 200:
                 return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"{command[2]} did not start")
 
 
 @dataclass
 class Scenario:
     name: str
     http_calls: list[Callable[[Any], bool]]
-    raw_calls: list[Callable[[Any], bool]]
-    sql: tuple[str, tuple[Any, ...]] | None
+    raw_sql: list[Sql]
+
+    @property
+    def sql(self) -> Sql | None:
+        return self.raw_sql[0] if self.raw_sql else None
 
 
 def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
@@ -192,7 +224,7 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
 
     def request_list(
         params: dict[str, str],
-    ) -> tuple[str, Callable[[Any], bool], Callable[[Any], bool], tuple[str, tuple[Any, ...]]]:
+    ) -> tuple[str, Callable[[Any], bool], Sql]:
         query = parse_request_query(params, now=newest)
         sql = sql_of(
             queries.page_of_queryset(
@@ -200,25 +232,23 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
             )
         )
         path = "/open311/v2/requests.json?" + urllib.parse.urlencode(params)
-        return path, http_get(path), raw_query(*sql), sql
+        return path, http_get(path), sql
 
     built = []
     built.append(Scenario("services.json", [http_get("/open311/v2/services.json")] * per_scenario,
-                          [raw_query(*sql_of(queries.public_services(jurisdiction)))] * per_scenario,
-                          sql_of(queries.public_services(jurisdiction))))  # fmt: skip
+                          [sql_of(queries.public_services(jurisdiction))] * per_scenario))  # fmt: skip
     single = [
         sql_of(queries.public_requests(jurisdiction).filter(public_id=public_id))
         for public_id in ids
     ]
     built.append(Scenario("requests/{id}.json", [http_get(f"/open311/v2/requests/{i}.json") for i in ids],
-                          [raw_query(*sql) for sql in single], single[0]))  # fmt: skip
+                          single))  # fmt: skip
     default = request_list({"end_date": stamp(newest)})
     built.append(
         Scenario(
             "requests.json (90 days, 1,000)",
             [default[1]] * per_scenario,
             [default[2]] * per_scenario,
-            default[3],
         )
     )
     filtered = []
@@ -229,24 +259,14 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
             "start_date": stamp(start), "end_date": stamp(start + dt.timedelta(days=30)),
         }))  # fmt: skip
     built.append(
-        Scenario(
-            "requests.json filtered",
-            [f[1] for f in filtered],
-            [f[2] for f in filtered],
-            filtered[0][3],
-        )
+        Scenario("requests.json filtered", [f[1] for f in filtered], [f[2] for f in filtered])
     )
     paged = [
         request_list({**dict(urllib.parse.parse_qsl(f[0].split("?", 1)[1])), "page_size": "100"})
         for f in filtered
     ]
     built.append(
-        Scenario(
-            "requests.json filtered, 100/page",
-            [p[1] for p in paged],
-            [p[2] for p in paged],
-            paged[0][3],
-        )
+        Scenario("requests.json filtered, 100/page", [p[1] for p in paged], [p[2] for p in paged])
     )
     updates = []
     for _ in range(per_scenario):
@@ -254,28 +274,18 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
         params = {"start_date": stamp(end - dt.timedelta(hours=1)), "end_date": stamp(end)}
         start_at, end_at = parse_update_window(params, now=newest)
         sql = sql_of(updates_in(jurisdiction, start_at, end_at))
-        updates.append(
-            (
-                http_get(
-                    "/open311/v2/servicerequestupdates.json?" + urllib.parse.urlencode(params)
-                ),
-                raw_query(*sql),
-                sql,
-            )
-        )
+        path = "/open311/v2/servicerequestupdates.json?" + urllib.parse.urlencode(params)
+        updates.append((http_get(path), sql))
     built.append(
         Scenario(
-            "servicerequestupdates.json (1 h)",
-            [u[0] for u in updates],
-            [u[1] for u in updates],
-            updates[0][2],
+            "servicerequestupdates.json (1 h)", [u[0] for u in updates], [u[1] for u in updates]
         )
     )
     post = http_post("/open311/v2/requests.json", {
         "api_key": api_key, "service_code": "graffiti", "lat": "38.62", "long": "-90.05",
         "description": "Tag on the wall",
     })  # fmt: skip
-    built.append(Scenario("POST requests.json", [post] * max(per_scenario // 4, 50), [], None))
+    built.append(Scenario("POST requests.json", [post] * max(per_scenario // 4, 50), []))
     return built
 
 
@@ -325,36 +335,50 @@ def main() -> int:
     _key, api_key = create_key("bench")
     print(f"{ServiceRequest.objects.count():,} requests in PostgreSQL; {options.clients} clients; "
           f"{options.workers} server workers; {os.cpu_count()} cores")  # fmt: skip
+    built = scenarios(options.per_scenario, api_key)
+    bare_sql = [sql for scenario in built for sql in scenario.raw_sql]
+    folder = tempfile.mkdtemp(prefix="commonweal-bench-")
     server = start_server(options.database_url, options.workers, options.threads)
+    bare = start_bare_server(
+        options.database_url, options.workers, options.threads, bare_sql, folder
+    )
     try:
         plans = psycopg.connect(options.database_url.replace("postgres://", "postgresql://"))
-        print(ROW.format("scenario", "req/s", "p50 ms", "p99 ms", "raw p50", "raw p99", "ratio"))
-        for scenario in scenarios(options.per_scenario, api_key):
+        print(ROW.format("scenario", "req/s", "p50 ms", "p99 ms", "raw p50", "raw p99",
+                         "bare50", "bare99", "/raw", "/bare"))  # fmt: skip
+        offset = 0
+        for scenario in built:
             served = run_load(
                 scenario.http_calls,
                 options.clients,
                 lambda: http.client.HTTPConnection("127.0.0.1", PORT, timeout=30),
             )
-            if scenario.raw_calls:
+            cells = ["-"] * 6
+            if scenario.raw_sql:
                 raw = run_load(
-                    scenario.raw_calls,
+                    [raw_query(*sql) for sql in scenario.raw_sql],
                     options.clients,
                     lambda: psycopg.connect(options.database_url, autocommit=True),
                 )
-                raw_cells = (
-                    f"{raw.percentile(0.5):.1f}",
-                    f"{raw.percentile(0.99):.1f}",
-                    f"{served.percentile(0.5) / raw.percentile(0.5):.1f}x",
+                numbers = range(offset, offset + len(scenario.raw_sql))
+                offset += len(scenario.raw_sql)
+                over_http = run_load(
+                    [http_get(f"/{n}") for n in numbers],
+                    options.clients,
+                    lambda: http.client.HTTPConnection("127.0.0.1", BARE_PORT, timeout=30),
                 )
-            else:
-                raw_cells = ("-", "-", "-")
+                cells = [f"{raw.percentile(0.5):.1f}", f"{raw.percentile(0.99):.1f}",
+                         f"{over_http.percentile(0.5):.1f}", f"{over_http.percentile(0.99):.1f}",
+                         f"{served.percentile(0.5) / raw.percentile(0.5):.1f}x",
+                         f"{served.percentile(0.5) / over_http.percentile(0.5):.1f}x"]  # fmt: skip
             print(ROW.format(scenario.name, f"{served.throughput:.0f}", f"{served.percentile(0.5):.1f}",
-                             f"{served.percentile(0.99):.1f}", *raw_cells) + (f"  ({served.errors} errors)" if served.errors else ""))  # fmt: skip
+                             f"{served.percentile(0.99):.1f}", *cells) + (f"  ({served.errors} errors)" if served.errors else ""))  # fmt: skip
             if scenario.sql:
                 explain(scenario.name, scenario.sql, plans)
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, bare):
+            process.terminate()
+            process.wait()
     return 0
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from rest_framework.renderers import BaseRenderer
 
 from commonweal.open311 import xml
@@ -18,7 +18,9 @@ class Open311JSONRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
     ) -> bytes:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # Times to the second with their offset (W3C); anything else unknown (a lazy
+        # translation) as its text.
+        return orjson.dumps(data, default=str, option=orjson.OPT_OMIT_MICROSECONDS)
 
 
 class Open311XMLRenderer(BaseRenderer):

@@ -6,6 +6,7 @@ names of nested lists are fixed by the specification and its extensions.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -25,6 +26,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime):  # as the JSON renderer writes it: W3C, to the second
+        return value.isoformat(timespec="seconds")
     return str(value)
 
 
