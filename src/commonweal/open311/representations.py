@@ -144,22 +144,22 @@ def extended(row: dict[str, Any], notes: Iterable[CaseEvent], zone: dt.tzinfo) -
 QUIET_ACTIONS = ("case.note_added", "case.due_extended", "case.reprioritised")
 
 
-def update_status(event: CaseEvent, outcome: str | None) -> str:
-    if event.action in ("case.closed", "case.merged_as_duplicate"):
+def update_status(action: str, outcome: str | None) -> str:
+    if action in ("case.closed", "case.merged_as_duplicate"):
         return CLOSED_UPDATE_STATUS.get(Outcome(outcome), "closed") if outcome else "closed"
-    return EVENT_UPDATE_STATUS.get(event.action, "open" if outcome is None else "closed")
+    return EVENT_UPDATE_STATUS.get(action, "open" if outcome is None else "closed")
 
 
-def update_item(event: CaseEvent, public_id: str, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
-    """One entry of the mySociety `servicerequestupdates` feed, from one case-log event."""
-    changes = event.data.get("changes", {}) if isinstance(event.data, dict) else {}
-    outcome = changes.get("outcome", [None, None])[1]
-    status_after = changes.get("status", [None, None])[1]
+def update_item(row: dict[str, Any], zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+    """One entry of the mySociety `servicerequestupdates` feed, from a row of one case-log
+    event (`views.updates_in`: its id, action, time, public text, request, and the status
+    and outcome the event changed to, if it did)."""
+    closed = row["status_after"] == Status.CLOSED
     return {
-        "update_id": str(event.pk),
-        "service_request_id": public_id,
-        "status": update_status(event, outcome if status_after == Status.CLOSED else None),
-        "updated_datetime": local_time(event.occurred_at, zone),
-        "description": event.public_text,
+        "update_id": str(row["id"]),
+        "service_request_id": row["public_id"],
+        "status": update_status(row["action"], row["outcome_after"] if closed else None),
+        "updated_datetime": local_time(row["occurred_at"], zone),
+        "description": row["public_text"],
         "media_url": "",
     }
