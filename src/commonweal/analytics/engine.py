@@ -314,36 +314,51 @@ class Engine:
 
     def counts(self, where: Slice, by: str | None = None) -> pd.DataFrame:
         """Daily counts summed over the slice (`due`/`met` only for days already past), and
-        `open_at_end`: what is open now less what was made after the last day, plus what
-        was closed after it."""
+        `open_at_end`: what is open now (the `open_now` table) less what was made after the
+        last day, plus what was closed after it. Only the period and the days after it are
+        read, never the history before it."""
         key, group = _group(by)
         start, end = self._period(where)
         as_of = self.as_of or dt.date.max
-        columns = ", ".join([*([by] if by else []), COUNTS])
-        ranges = [
-            (dt.date(1900, 1, 1), start - dt.timedelta(days=1)),
-            (start, end),
-            (end + dt.timedelta(days=1), dt.date(9999, 12, 30)),
-        ]
-        source, params = self.relation("daily", columns, where, ranges)
+        period, period_params = self.relation(
+            "daily", ", ".join([*([by] if by else []), COUNTS]), where, [(start, end)]
+        )
+        later, later_params = self.relation(
+            "daily",
+            f"{key}created, closed",
+            where,
+            [(end + dt.timedelta(days=1), dt.date(9999, 12, 30))],
+        )
+        clauses, filter_params = self._filters(where)
         sums = ", ".join(
-            f"CAST(COALESCE(sum({c}) FILTER (day BETWEEN ? AND ? AND day < ?), 0) AS BIGINT) AS {c}"
+            f"CAST(COALESCE(sum({c}) FILTER (day < ?), 0) AS BIGINT) AS {c}"
             if c in ("due", "met")
-            else f"CAST(COALESCE(sum({c}) FILTER (day BETWEEN ? AND ?), 0) AS BIGINT) AS {c}"
+            else f"CAST(COALESCE(sum({c}), 0) AS BIGINT) AS {c}"
             for c in rollups.DAILY_COUNTS
             if c != "open_now"
         )
-        values = [
-            v
-            for c in rollups.DAILY_COUNTS
-            if c != "open_now"
-            for v in ([start, end, as_of] if c in ("due", "met") else [start, end])
-        ]
+        as_of_params = [as_of for c in rollups.DAILY_COUNTS if c in ("due", "met")]
+        pieces = (
+            f"(SELECT {key}{sums} FROM ({period}) {group}) p",
+            f"(SELECT {key}COALESCE(sum(open), 0) AS open FROM open_now"
+            f" WHERE {' AND '.join(clauses) or 'TRUE'} {group}) o",
+            f"(SELECT {key}COALESCE(sum(created - closed), 0) AS later FROM ({later}) {group}) l",
+        )
+        if by:
+            source = (
+                f"{pieces[0]} FULL JOIN {pieces[1]} USING ({by}) FULL JOIN {pieces[2]} USING ({by})"
+            )
+            values = ", ".join(
+                f"COALESCE({c}, 0) AS {c}" for c in rollups.DAILY_COUNTS if c != "open_now"
+            )
+        else:
+            source = ", ".join(pieces)
+            values = ", ".join(c for c in rollups.DAILY_COUNTS if c != "open_now")
         frame = self.query(
-            f"SELECT {key}{sums}, CAST(COALESCE(sum(open_now), 0)"
-            " - COALESCE(sum(created - closed) FILTER (day > ?), 0) AS BIGINT) AS open_at_end"
-            f" FROM ({source}) {group}",
-            [*values, end, *params],
+            f"SELECT {key}{values},"
+            " CAST(COALESCE(open, 0) - COALESCE(later, 0) AS BIGINT) AS open_at_end"
+            f" FROM {source}",
+            [*as_of_params, *period_params, *filter_params, *later_params],
             decode=(by,) if by else (),
         )
         return frame.sort_values(by).reset_index(drop=True) if by else frame

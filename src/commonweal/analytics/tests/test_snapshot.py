@@ -78,6 +78,23 @@ def test_a_full_build_counts_what_the_database_holds(city, history):
     assert report.summary(engine, march.narrowed(district="E"))[0]["requests"] == 0
 
 
+def test_open_at_the_end_of_a_period_counts_what_closed_later_as_open(city, history):
+    snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+
+    def figures(first, last, by=None):
+        rows = report.summary(engine, Slice(start=first, end=last), by)
+        return [(row.get(by), row["requests"], row["closed"], row["open_at_end"]) for row in rows]
+
+    march = dt.date(2026, 3, 1)
+    assert figures(march, dt.date(2026, 3, 5)) == [(None, 4, 0, 4)]  # the 7th's closures later
+    assert figures(march, dt.date(2026, 3, 7)) == [(None, 5, 2, 3)]
+    assert figures(march, dt.date(2026, 3, 5), "district") == [("W", 4, 0, 4)]
+    assert figures(dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == [(None, 0, 0, 0)]  # before all
+    assert figures(dt.date(2026, 3, 6), dt.date(2026, 3, 6)) == [(None, 1, 0, 5)]
+
+
 def test_a_city_without_requests_has_an_empty_snapshot_not_an_error(city):
     built = snapshot.refresh()
     assert built.full and built.requests == 0
