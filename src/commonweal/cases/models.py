@@ -151,11 +151,24 @@ class ServiceRequest(models.Model):
     """One request from a resident. Its state changes only through `cases.services`."""
 
     public_id = models.CharField(_("service request id"), max_length=16, unique=True)
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="requests")
+    # The foreign keys that lead a composite index (Meta.indexes) get no index of their own:
+    # every lookup by them can use the composite one, and each index costs every insert.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="requests", db_index=False
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="requests", db_index=False
+    )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        db_index=False,
     )
     requester = models.ForeignKey(
         Requester, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
@@ -180,6 +193,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        db_index=False,
     )
     team = models.ForeignKey(
         Team,
@@ -304,10 +318,18 @@ class CaseEvent(models.Model):
     in `sequence` order.
     """
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    # Indexed as the first column of `one_event_per_sequence` and of (request, sequence).
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     sequence = models.BigIntegerField()
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        ServiceRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,
     )
     action = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
