@@ -10,6 +10,8 @@ pandas frames that the KPI functions (`kpis`) turn into figures.
 
 Tables, all additive (a query sums whatever rows fall in its period):
   daily, daily_m, daily_w                 counts per day / month / week and every dimension
+  daily_mc, daily_wc                      the same per month / week for the jurisdiction
+                                          alone (DAILY_TIERS): city-wide slices
   open_now                                the daily rows of requests still open (backlog age)
   close_hist, ack_hist                    histograms per day and every dimension
   close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
@@ -74,6 +76,9 @@ HIST_TIERS = {
     "h": ("jurisdiction", "channel"),
     "": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL),
 }
+#: the coarse count tables beside the full ones (`daily_m`, `daily_w`): suffix -> dimensions
+#: kept (a city-wide slice reads one row per month or week instead of one per cell)
+DAILY_TIERS = {"c": ("jurisdiction",), "": rollups.DIMENSIONS}
 COUNTS = ", ".join(rollups.DAILY_COUNTS)
 
 
@@ -126,8 +131,13 @@ class Engine:
     def _create_tables(self) -> None:
         dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS)
         counts = ", ".join(f"{c} INTEGER" for c in rollups.DAILY_COUNTS)
-        for suffix in ("", "_m", "_w"):
-            self.con.execute(f"CREATE OR REPLACE TABLE daily{suffix} (day DATE, {dims}, {counts})")
+        self.con.execute(f"CREATE OR REPLACE TABLE daily (day DATE, {dims}, {counts})")
+        for suffix in ("_m", "_w"):
+            for tier, keys in DAILY_TIERS.items():
+                coded = ", ".join(f"{d} USMALLINT" for d in keys)
+                self.con.execute(
+                    f"CREATE OR REPLACE TABLE daily{suffix}{tier} (day DATE, {coded}, {counts})"
+                )
         self.con.execute(f"CREATE OR REPLACE TABLE open_now (day DATE, {dims}, open INTEGER)")
         for measure in rollups.MEASURES:
             self.con.execute(
@@ -183,10 +193,11 @@ class Engine:
         )
         sums = ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
         for suffix, unit in (("_m", "month"), ("_w", "week")):
-            self.con.execute(
-                f"INSERT INTO daily{suffix} SELECT date_trunc('{unit}', day)::DATE AS day,"
-                f" {', '.join(rollups.DIMENSIONS)}, {sums} FROM new_daily GROUP BY ALL ORDER BY day"
-            )
+            for tier, keys in DAILY_TIERS.items():
+                self.con.execute(
+                    f"INSERT INTO daily{suffix}{tier} SELECT date_trunc('{unit}', day)::DATE"
+                    f" AS day, {', '.join(keys)}, {sums} FROM new_daily GROUP BY ALL ORDER BY day"
+                )
         for number, measure in enumerate(rollups.MEASURES):
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE new_hist AS SELECT r.day, {dims}, r.bin, r.n"
@@ -307,6 +318,13 @@ class Engine:
             frame[name] = frame[name].map(names).astype(object)
         return frame
 
+    def _daily_tier(self, where: Slice, by: str | None = None) -> str:
+        """The smallest coarse count table that keeps what the slice filters or groups by."""
+        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None} | (
+            {by} if by else set()
+        )
+        return next(t for t, keys in DAILY_TIERS.items() if needed <= set(keys))
+
     def _period(self, piece: Slice) -> tuple[dt.date, dt.date]:
         return piece.start or dt.date(1900, 1, 1), piece.end or dt.date(9999, 12, 30)
 
@@ -320,14 +338,20 @@ class Engine:
         key, group = _group(by)
         start, end = self._period(where)
         as_of = self.as_of or dt.date.max
+        tier = self._daily_tier(where, by)
         period, period_params = self.relation(
-            "daily", ", ".join([*([by] if by else []), COUNTS]), where, [(start, end)]
+            "daily",
+            ", ".join([*([by] if by else []), COUNTS]),
+            where,
+            [(start, end)],
+            tier=tier,
         )
         later, later_params = self.relation(
             "daily",
             f"{key}created, closed",
             where,
             [(end + dt.timedelta(days=1), dt.date(9999, 12, 30))],
+            tier=tier,
         )
         clauses, filter_params = self._filters(where)
         sums = ", ".join(
@@ -430,7 +454,12 @@ class Engine:
         """Per week (starting Monday): requests made, due, met."""
         as_of = self.as_of or dt.date.max
         source, params = self.relation(
-            "daily", "created, due, met", where, [self._period(where)], "week"
+            "daily",
+            "created, due, met",
+            where,
+            [self._period(where)],
+            "week",
+            self._daily_tier(where),
         )
         return self.query(
             "SELECT date_trunc('week', day)::DATE AS week, CAST(sum(created) AS BIGINT) AS created,"
