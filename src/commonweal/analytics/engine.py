@@ -320,10 +320,7 @@ class Engine:
 
     def _daily_tier(self, where: Slice, by: str | None = None) -> str:
         """The smallest coarse count table that keeps what the slice filters or groups by."""
-        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None} | (
-            {by} if by else set()
-        )
-        return next(t for t, keys in DAILY_TIERS.items() if needed <= set(keys))
+        return _smallest_tier(DAILY_TIERS, where, by) or ""  # "": the full tables
 
     def _period(self, piece: Slice) -> tuple[dt.date, dt.date]:
         return piece.start or dt.date(1900, 1, 1), piece.end or dt.date(9999, 12, 30)
@@ -426,10 +423,9 @@ class Engine:
         )
 
     def _hist_source(
-        self, measure: str, where: Slice, columns: str, unit: str, needed: set[str]
+        self, measure: str, where: Slice, columns: str, unit: str, by: str | None = None
     ) -> tuple[str, list[Any]]:
-        # the smallest coarse table that keeps what the slice filters or groups by
-        tier = next((t for t, keys in HIST_TIERS.items() if needed <= set(keys)), None)
+        tier = _smallest_tier(HIST_TIERS, where, by)
         return self.relation(
             f"{_measure(measure)}_hist", columns, where, [self._period(where)], unit, tier
         )
@@ -437,12 +433,9 @@ class Engine:
     def histograms(self, where: Slice, by: str | None = None) -> pd.DataFrame:
         """Bins and counts of both measures over the slice (column `measure`)."""
         key, _ = _group(by)
-        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None} | (
-            {by} if by else set()
-        )
         parts, params = [], []
         for measure in rollups.MEASURES:
-            source, values = self._hist_source(measure, where, f"{key}bin, n", "month", needed)
+            source, values = self._hist_source(measure, where, f"{key}bin, n", "month", by)
             parts.append(
                 f"SELECT '{measure}' AS measure, {key}bin, CAST(sum(n) AS BIGINT) AS n"
                 f" FROM ({source}) GROUP BY ALL HAVING sum(n) > 0"
@@ -470,8 +463,7 @@ class Engine:
         ).fillna({"due": 0, "met": 0})
 
     def weekly_histogram(self, where: Slice, measure: str = "close") -> pd.DataFrame:
-        needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None}
-        source, params = self._hist_source(measure, where, "bin, n", "week", needed)
+        source, params = self._hist_source(measure, where, "bin, n", "week")
         return self.query(
             "SELECT date_trunc('week', day)::DATE AS week, bin, CAST(sum(n) AS BIGINT) AS n"
             f" FROM ({source}) GROUP BY ALL HAVING sum(n) > 0",
@@ -494,6 +486,15 @@ class Engine:
             f"SELECT id, form, answers FROM surveys WHERE {' AND '.join(clauses)} ORDER BY id",
             params,
         )
+
+
+def _smallest_tier(tiers: dict[str, tuple[str, ...]], where: Slice, by: str | None) -> str | None:
+    """The first (smallest) coarse tier that keeps every dimension the slice filters or
+    groups by; None when none does."""
+    needed = {n for n in rollups.DIMENSIONS if getattr(where, n) is not None} | (
+        {by} if by else set()
+    )
+    return next((tier for tier, keys in tiers.items() if needed <= set(keys)), None)
 
 
 def _measure(name: str) -> str:
