@@ -10,14 +10,14 @@ pandas frames that the KPI functions (`kpis`) turn into figures.
 
 Tables, all additive (a query sums whatever rows fall in its period):
   daily, daily_m, daily_w                 counts per day / month / week and every dimension
-  daily_mc, daily_wc                      the same per month / week for the jurisdiction
-                                          alone (DAILY_TIERS): city-wide slices
+  daily_mc, daily_wc, daily_ms, daily_ws  the same per month / week for the jurisdiction
+                                          alone and per service (DAILY_TIERS)
   open_now                                the daily rows of requests still open (backlog age)
   close_hist, ack_hist                    histograms per day and every dimension
   close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
                                           department and service only
-  close_hist_mc, _md, _mh, _wc, …          the same for the jurisdiction alone, by district,
-                                          by channel (HIST_TIERS)
+  close_hist_mc, _mp, _md, _mh, _wc, …     the same for the jurisdiction alone, by
+                                          department, district, channel (HIST_TIERS)
 A period is read as whole months or weeks from the coarse tables and its ragged ends from the
 daily ones (`cover`), so a three-year slice reads three dozen monthly rows per cell instead
 of a thousand daily ones. Coarse rows are used only for units that ended before the last
@@ -72,13 +72,19 @@ SERVICE_LEVEL = frozenset({"jurisdiction", "department", "service"})
 #: the coarse histogram tables, smallest first: table suffix -> the dimensions they keep
 HIST_TIERS = {
     "c": ("jurisdiction",),
+    "p": ("jurisdiction", "department"),
     "d": ("jurisdiction", "district"),
     "h": ("jurisdiction", "channel"),
     "": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL),
 }
 #: the coarse count tables beside the full ones (`daily_m`, `daily_w`): suffix -> dimensions
-#: kept (a city-wide slice reads one row per month or week instead of one per cell)
-DAILY_TIERS = {"c": ("jurisdiction",), "": rollups.DIMENSIONS}
+#: kept (a city-wide slice reads one row per month or week instead of one per cell, a
+#: slice by department or service one per service)
+DAILY_TIERS = {
+    "c": ("jurisdiction",),
+    "s": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL),
+    "": rollups.DIMENSIONS,
+}
 COUNTS = ", ".join(rollups.DAILY_COUNTS)
 
 

@@ -32,17 +32,26 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator != 0)).astype(float)
 
 
+def _share_pct(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
+    """100 · numerator / denominator as floats, NaN where the denominator is 0."""
+    top = numerator.to_numpy(dtype=float)
+    bottom = denominator.to_numpy(dtype=float)
+    out = np.full(len(top), np.nan)
+    np.divide(100 * top, bottom, out=out, where=bottom != 0)
+    return out
+
+
 def rates(counts: pd.DataFrame) -> pd.DataFrame:
     """Shares, in percent, from summed daily counts (`created` is the volume):
     standards met = met / due (requests due in the period, closed with a resolving outcome
     by their resolve-by time); first-contact resolution = first_contact / created;
     reopen rate = reopened / closed; duplicate rate = duplicates / created."""
-    out = counts.copy()
-    out["standards_met_pct"] = 100 * _ratio(counts["met"], counts["due"])
-    out["first_contact_pct"] = 100 * _ratio(counts["first_contact"], counts["created"])
-    out["reopen_pct"] = 100 * _ratio(counts["reopened"], counts["closed"])
-    out["duplicate_pct"] = 100 * _ratio(counts["duplicates"], counts["created"])
-    return out
+    return counts.assign(
+        standards_met_pct=_share_pct(counts["met"], counts["due"]),
+        first_contact_pct=_share_pct(counts["first_contact"], counts["created"]),
+        reopen_pct=_share_pct(counts["reopened"], counts["closed"]),
+        duplicate_pct=_share_pct(counts["duplicates"], counts["created"]),
+    )
 
 
 def time_percentiles(
@@ -111,33 +120,33 @@ def equity_gap(frame: pd.DataFrame) -> pd.DataFrame:
     city = data.groupby("service")[["due", "met"]].sum()
     city_rate = city["met"] / city["due"]
     overall = data["met"].sum() / data["due"].sum()
-    data = data.assign(p=data["service"].map(city_rate))
-    data = data.assign(
-        expected=data["due"] * data["p"], var=data["due"] * data["p"] * (1 - data["p"])
+    p = data["service"].map(city_rate)
+    per_district = (
+        data.assign(expected=data["due"] * p, var=data["due"] * p * (1 - p))
+        .groupby("district", sort=True)[["due", "met", "expected", "var"]]
+        .sum()
     )
-    rows = []
-    for district, group in data.groupby("district", sort=True):
-        due = int(group["due"].sum())
-        met = int(group["met"].sum())
-        observed = met / due
-        expected = float(group["expected"].sum()) / due
-        half = Z95 * math.sqrt(float(group["var"].sum())) / due
-        gap = observed - expected
-        rows.append(
-            {
-                "district": district,
-                "due": due,
-                "met": met,
-                "observed_pct": 100 * observed,
-                "expected_pct": 100 * expected,
-                "gap_pts": 100 * gap,
-                "low_pts": 100 * (gap - half),
-                "high_pts": 100 * (gap + half),
-                "naive_gap_pts": 100 * (observed - overall),
-                "verdict": equity_verdict(gap - half, gap + half),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
+    due = per_district["due"].to_numpy(dtype=float)
+    observed = per_district["met"].to_numpy(dtype=float) / due
+    expected = per_district["expected"].to_numpy(dtype=float) / due
+    half = Z95 * np.sqrt(per_district["var"].to_numpy(dtype=float)) / due
+    gap = observed - expected
+    low, high = gap - half, gap + half
+    return pd.DataFrame(
+        {
+            "district": per_district.index.to_list(),
+            "due": per_district["due"].astype(int).to_list(),
+            "met": per_district["met"].astype(int).to_list(),
+            "observed_pct": 100 * observed,
+            "expected_pct": 100 * expected,
+            "gap_pts": 100 * gap,
+            "low_pts": 100 * low,
+            "high_pts": 100 * high,
+            "naive_gap_pts": 100 * (observed - overall),
+            "verdict": [equity_verdict(a, b) for a, b in zip(low, high, strict=True)],
+        },
+        columns=columns,
+    )
 
 
 def equity_verdict(low: float, high: float) -> str:

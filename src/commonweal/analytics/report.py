@@ -63,22 +63,20 @@ def _plain(value: Any) -> Any:
 
 def summary(engine: Engine, where: Slice, by: str | None = None) -> list[dict[str, Any]]:
     """Every headline KPI, for the slice as a whole or per department/service/district/channel."""
-    frame = kpis.rates(engine.counts(where, by)).rename(columns={"created": "requests"})
+    counts = kpis.rates(engine.counts(where, by)).rename(columns={"created": "requests"})
+    if by is not None:
+        counts = counts[counts["requests"] + counts["closed"] + counts["due"] > 0]
+    rows = records(counts)
     histograms = engine.histograms(where, by)
     for measure in ("close", "ack"):
         times = kpis.time_percentiles(histograms[histograms["measure"] == measure], by)
-        times = times.drop(columns="count").rename(
-            columns={"median_hours": f"{measure}_median_hours", "p90_hours": f"{measure}_p90_hours"}
-        )
-        frame = (
-            pd.concat([frame, times], axis=1)
-            if by is None
-            else frame.merge(times, on=by, how="left")
-        )
-    if by is not None:
-        frame = frame[frame["requests"] + frame["closed"] + frame["due"] > 0]
+        found = {row[by] if by else None: row for row in records(times)}
+        for row in rows:
+            figures = found.get(row[by] if by else None, {})
+            row[f"{measure}_median_hours"] = figures.get("median_hours")
+            row[f"{measure}_p90_hours"] = figures.get("p90_hours")
     columns = ([by] if by else []) + SUMMARY_COLUMNS
-    return records(frame.reindex(columns=columns))
+    return [{name: row.get(name) for name in columns} for row in rows]
 
 
 def backlog_now(engine: Engine, where: Slice, today: dt.date) -> dict[str, Any]:
