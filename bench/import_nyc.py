@@ -4,9 +4,16 @@
 
 The real NYC sample is repeated with fresh ids up to --rows; Commonweal imports it with the
 `nyc` preset (parse, quarantine, services, requests, two chained events per closed row);
-the baseline copies the same file's raw text columns into a staging table with no parsing
-at all (psycopg COPY on PostgreSQL, executemany on SQLite) — what any importer must at
-least pay. The issue's target is 50,000 rows/s into PostgreSQL.
+two baselines follow in the same run:
+- "raw CSV load": the same file's raw text columns copied into a staging table with no
+  parsing at all (psycopg COPY on PostgreSQL, executemany on SQLite) — what reading the file
+  costs any importer;
+- "finished rows into the real tables": the requests and case-log rows the import wrote,
+  read back, the tables emptied, and the same rows stored again in one transaction (COPY of
+  the database's own text on PostgreSQL, executemany on SQLite) — what the database alone
+  charges for this schema's indexes, constraints and foreign-key checks, with no parsing,
+  hashing or formatting on the client: no importer of this schema can beat it.
+The issue's target is 50,000 rows/s into PostgreSQL.
 """
 
 from __future__ import annotations
@@ -59,6 +66,43 @@ def raw_load(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def rows_again() -> float:
+    """Store the requests and events already in the database once more (see the docstring).
+    The database is a throwaway one; TRUNCATE empties the case log without firing its
+    append-only row trigger."""
+    from django.db import connection, transaction
+
+    tables = ("cases_servicerequest", "cases_caseevent")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            saved = {}
+            for table in tables:
+                data = bytearray()
+                with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                    for chunk in copy:
+                        data += chunk
+                saved[table] = bytes(data)
+            cursor.execute("TRUNCATE cases_caseevent, cases_servicerequest CASCADE")
+        else:
+            saved = {}
+            for table in tables:
+                cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+                saved[table] = cursor.fetchall()
+            cursor.execute("DELETE FROM cases_caseevent")
+            cursor.execute("DELETE FROM cases_servicerequest")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    copy.write(saved[table])
+            else:
+                rows = saved[table]
+                marks = ", ".join(["%s"] * len(rows[0]))
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,6 +129,7 @@ def main() -> int:
             run = import_file(path, preset("nyc"), nyc)
             ours = time.perf_counter() - started
             base = raw_load(path)
+            again = rows_again()
             from django.db import connection
 
             print(
@@ -94,9 +139,13 @@ def main() -> int:
                 f"import_requests --preset nyc : {run.rows_read / ours:>9,.0f} rows/s ({ours:.1f} s)"
             )
             print(
-                f"raw CSV load (the floor)     : {run.rows_read / base:>9,.0f} rows/s ({base:.1f} s)"
+                f"raw CSV load                 : {run.rows_read / base:>9,.0f} rows/s ({base:.1f} s)"
             )
-            print(f"ratio                        : {base / ours:.2f}x of the floor")
+            print(f"ratio                        : {base / ours:.2f}x of the raw load")
+            print(
+                f"finished rows, real tables   : {run.rows_read / again:>9,.0f} rows/s ({again:.1f} s)"
+            )
+            print(f"ratio                        : {again / ours:.2f}x of storing finished rows")
         finally:
             cleanup()
     return 0
