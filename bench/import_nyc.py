@@ -86,7 +86,7 @@ def rows_again() -> float:
         else:
             saved = {}
             for table in tables:
-                cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+                cursor.execute(f"SELECT * FROM {table}")
                 saved[table] = cursor.fetchall()
             cursor.execute("DELETE FROM cases_caseevent")
             cursor.execute("DELETE FROM cases_servicerequest")
@@ -99,7 +99,7 @@ def rows_again() -> float:
             else:
                 rows = saved[table]
                 marks = ", ".join(["%s"] * len(rows[0]))
-                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     return time.perf_counter() - started
 
 
