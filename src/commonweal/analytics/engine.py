@@ -16,8 +16,9 @@ Tables, all additive (a query sums whatever rows fall in its period):
   close_hist, ack_hist                    histograms per day and every dimension
   close_hist_m, close_hist_w, ack_hist_m  the same per month / week, for jurisdiction,
                                           department and service only
-  close_hist_mc, _mp, _md, _mh, _wc, …     the same for the jurisdiction alone, by
-                                          department, district, channel (HIST_TIERS)
+  close_hist_mc, _mp, _md, _mh, _mpd, _wc…  the same for the jurisdiction alone, by
+                                          department, district, channel, and (per month)
+                                          department and district (HIST_TIERS)
 A period is read as whole months or weeks from the coarse tables and its ragged ends from the
 daily ones (`cover`), so a three-year slice reads three dozen monthly rows per cell instead
 of a thousand daily ones. Coarse rows are used only for units that ended before the last
@@ -69,13 +70,21 @@ UNKNOWN = 65535
 #: dimensions the coarse histograms keep (district and channel make them as large as the
 #: daily ones: at the grain of 1 %-wide bins, rows hardly merge)
 SERVICE_LEVEL = frozenset({"jurisdiction", "department", "service"})
-#: the coarse histogram tables, smallest first: table suffix -> the dimensions they keep
-HIST_TIERS = {
+#: the coarse tables' name suffix per unit of time
+UNIT_SUFFIX = {"month": "_m", "week": "_w"}
+#: the coarse histogram tables per unit (`_m` month, `_w` week), smallest first: table suffix
+#: -> the dimensions they keep. Department x district is kept per month only (what a
+#: district's figures by department read); per week it would be a third of the daily size.
+_HIST_SMALL = {
     "c": ("jurisdiction",),
     "p": ("jurisdiction", "department"),
     "d": ("jurisdiction", "district"),
     "h": ("jurisdiction", "channel"),
-    "": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL),
+}
+_HIST_SERVICE = {"": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)}
+HIST_TIERS = {
+    "_m": {**_HIST_SMALL, "pd": ("jurisdiction", "department", "district"), **_HIST_SERVICE},
+    "_w": {**_HIST_SMALL, **_HIST_SERVICE},
 }
 #: the coarse count tables beside the full ones (`daily_m`, `daily_w`): suffix -> dimensions
 #: kept (a city-wide slice reads one row per month or week instead of one per cell, a
@@ -151,7 +160,7 @@ class Engine:
                 f" (day DATE, {dims}, bin SMALLINT, n INTEGER)"
             )
             for suffix in ("_m", "_w"):
-                for tier, keys in HIST_TIERS.items():
+                for tier, keys in HIST_TIERS[suffix].items():
                     coded = ", ".join(f"{d} USMALLINT" for d in keys)
                     self.con.execute(
                         f"CREATE OR REPLACE TABLE {measure}_hist{suffix}{tier}"
@@ -204,6 +213,7 @@ class Engine:
                     f"INSERT INTO daily{suffix}{tier} SELECT date_trunc('{unit}', day)::DATE"
                     f" AS day, {', '.join(keys)}, {sums} FROM new_daily GROUP BY ALL ORDER BY day"
                 )
+        self.con.execute("DROP TABLE new_daily")  # freed before the histograms load
         for number, measure in enumerate(rollups.MEASURES):
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE new_hist AS SELECT r.day, {dims}, r.bin, r.n"
@@ -212,14 +222,13 @@ class Engine:
             )
             self.con.execute(f"INSERT INTO {measure}_hist SELECT * FROM new_hist ORDER BY day")
             for suffix, unit in (("_m", "month"), ("_w", "week")):
-                for tier, keys in HIST_TIERS.items():
+                for tier, keys in HIST_TIERS[suffix].items():
                     self.con.execute(
                         f"INSERT INTO {measure}_hist{suffix}{tier} SELECT"
                         f" date_trunc('{unit}', day)::DATE, {', '.join(keys)}, bin, sum(n)"
                         " FROM new_hist GROUP BY ALL ORDER BY 1"
                     )
-        self.con.execute("DROP TABLE new_daily")
-        self.con.execute("DROP TABLE new_hist")
+            self.con.execute("DROP TABLE new_hist")
 
     def sync(self, *, reload: bool = True) -> snapshot.Manifest:
         """Follow the manifest: load new segments; after a rebuild or a compaction, reload
@@ -296,7 +305,7 @@ class Engine:
         units allow."""
         clauses, values = self._filters(piece)
         condition = " AND ".join([*clauses, "day BETWEEN ? AND ?"])
-        suffix = {"month": "_m", "week": "_w"}[unit]
+        suffix = UNIT_SUFFIX[unit]
         before = self.as_of or dt.date.max
         parts: list[str] = []
         params: list[Any] = []
@@ -431,7 +440,7 @@ class Engine:
     def _hist_source(
         self, measure: str, where: Slice, columns: str, unit: str, by: str | None = None
     ) -> tuple[str, list[Any]]:
-        tier = _smallest_tier(HIST_TIERS, where, by)
+        tier = _smallest_tier(HIST_TIERS[UNIT_SUFFIX[unit]], where, by)
         return self.relation(
             f"{_measure(measure)}_hist", columns, where, [self._period(where)], unit, tier
         )

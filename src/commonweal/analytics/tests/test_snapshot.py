@@ -26,14 +26,32 @@ UTC = dt.UTC
 
 
 def report_everything(directory):
+    """Every KPI city-wide (keyed by name and breakdown) and, when there are requests, for
+    one district and one department (keyed by name, breakdown and the filter): between them
+    they read every coarse table."""
     engine = Engine(directory)
     engine.sync()
     where = Slice(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
-    return {
+    figures = {
         (name, by): function(engine, where, by)
         for name, function in report.KPIS.items()
-        for by in ([None, "district", "service", "channel"] if name == "summary" else [None])
+        for by in (
+            [None, "department", "district", "service", "channel"] if name == "summary" else [None]
+        )
     }
+    some = ServiceRequest.objects.select_related("district", "department").first()
+    if some is not None:
+        for piece in (
+            where.narrowed(district=some.district.code),
+            where.narrowed(department=some.department.code),
+            where.narrowed(department=some.department.code, district=some.district.code),
+        ):
+            for name, function in report.KPIS.items():
+                for by in ["department", None] if name == "summary" else [None]:
+                    figures[(name, by, piece.department, piece.district)] = function(
+                        engine, piece, by
+                    )
+    return figures
 
 
 @pytest.fixture
