@@ -7,7 +7,8 @@ transaction (a failure leaves the database as it was):
    dates, closed before created, an unknown status, no service) go to the quarantine
    table with their line number and reasons — never silently dropped or "fixed";
 2. departments and services not yet known are created (an imported service has no
-   published standard, so imported requests have no due times);
+   published standard, so imported requests have no due times); the district is the one
+   the district column names (by code or name), else the one the location falls in;
 3. rows already imported from the same source (by `source_id`) are updated when they
    changed and left alone when not; new rows are created;
 4. the case log gets `case.imported` events with the original times (one when the request
@@ -46,16 +47,16 @@ from commonweal.cases.models import (
 )
 from commonweal.cases.services import event_fields, unused_public_ids
 from commonweal.catalog.geo import district_index
-from commonweal.catalog.models import Department, Jurisdiction, Service
+from commonweal.catalog.models import Department, District, Jurisdiction, Service
 from commonweal.core.bulk import allocate_ids, insert_dicts
 
 BATCH = 2000
 MAX_DESCRIPTION = 4000
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
-            "zipcode", "lat", "long", "channel", "service_id")  # fmt: skip
+            "zipcode", "lat", "long", "channel", "service_id", "district_id")  # fmt: skip
 #: the fields a changed row rewrites
-UPDATED = (*COMPARED, "department_id", "district_id", "updated_at", "acknowledged_at")
+UPDATED = (*COMPARED, "department_id", "updated_at", "acknowledged_at")
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Record:
     lat: float | None
     long: float | None
     channel: str
+    #: our district's code or name as the file gives it ("": place by the location)
+    district: str = ""
 
 
 @dataclass
@@ -175,6 +178,7 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
         status=status, outcome=outcome, description=description,
         address=value("address")[:300], zipcode=value("zipcode").removesuffix(".0")[:20],
         lat=lat, long=long, channel=channel,
+        district=mapping.districts.get(value("district"), value("district")),
     )  # fmt: skip
     return parsed
 
@@ -222,6 +226,9 @@ class Importer:
             s.service_code: s for s in Service.objects.filter(jurisdiction=self.jurisdiction)
         }
         self.index = district_index(self.jurisdiction)
+        self.districts = districts_by_label(self.jurisdiction)
+        #: what writing noticed about rows it still imported (for the data-quality report)
+        self.noted: Counter[str] = Counter()
         self.actor = Actor.system("import")
         self.rule: Any = None
         head = log.locked_head(self.jurisdiction)
@@ -266,7 +273,8 @@ class Importer:
         service = self.service_for(record)
         return {
             "jurisdiction_id": self.jurisdiction.pk, "service_id": service.pk,
-            "department_id": service.department_id, "district_id": None,
+            "department_id": service.department_id,
+            "district_id": self.named_district(record.district),
             "source": self.source, "source_id": record.source_id,
             "description": record.description, "lat": record.lat, "long": record.long,
             "address": record.address, "zipcode": record.zipcode, "channel": record.channel,
@@ -276,8 +284,23 @@ class Importer:
             "acknowledged_at": None if record.status == Status.NEW else record.requested_at,
         }  # fmt: skip
 
+    def named_district(self, label: str) -> int | None:
+        """The district the file names (by code, else by name, ignoring case); None, and a
+        note for the report, when it names none of ours."""
+        if not label:
+            return None
+        found = self.districts.get(label) or self.districts.get(label.casefold())
+        if found is None:
+            self.noted[f"unknown district {label!r} (placed by location)"] += 1
+        return found
+
     def place(self, rows: list[dict[str, Any]]) -> None:
-        located = [row for row in rows if row["lat"] is not None and row["long"] is not None]
+        """Give each row the district its location falls in, unless the file named one."""
+        located = [
+            row
+            for row in rows
+            if row["district_id"] is None and row["lat"] is not None and row["long"] is not None
+        ]
         if not located or not self.index.district_ids:
             return
         import numpy as np
@@ -350,6 +373,18 @@ class Importer:
         )
 
 
+def districts_by_label(jurisdiction: Jurisdiction) -> dict[str, int]:
+    """The jurisdiction's districts (of its kind) by code as given, and by code and name in
+    lower case; a code wins over another district's name."""
+    labels: dict[str, int] = {}
+    districts = District.objects.filter(jurisdiction=jurisdiction, kind=jurisdiction.district_kind)
+    for district in districts:
+        labels.setdefault(district.name.casefold(), district.pk)
+    for district in districts:
+        labels[district.code.casefold()] = labels[district.code] = district.pk
+    return labels
+
+
 def log_value(value: Any) -> Any:
     return log.format_time(value) if isinstance(value, dt.datetime) else value
 
@@ -380,6 +415,7 @@ def import_rows(
             if progress:
                 progress(run.rows_read)
     importer.write(batch)
+    problems.update(importer.noted)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
     importer.finish()
     run.quarantined = len(quarantine)

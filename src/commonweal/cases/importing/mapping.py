@@ -18,6 +18,7 @@ a re-import updates instead of duplicating), the time zone of naive timestamps, 
     lat = "Latitude"
     long = "Longitude"
     channel = "Open Data Channel Type"
+    district = "Council District"   # optional: the district, by our code or name (see below)
 
     [dates]
     formats = ["%m/%d/%Y %I:%M:%S %p"]   # tried in order (strptime); ISO 8601 is always tried last
@@ -29,8 +30,14 @@ a re-import updates instead of duplicating), the time zone of naive timestamps, 
     [channel]           # their value = one of web, phone, app, api, counter, email, other
     "PHONE" = "phone"
 
+    [district]          # optional: their value = the code of one of our districts
+    "01 MANHATTAN" = "mn-01"
+
 Values are compared after trimming spaces; an empty status or channel value can be mapped
-with the key "". Presets for known layouts live beside this module (`presets/*.toml`).
+with the key "". A district value not in [district] is matched against the jurisdiction's
+districts by code, then by name (ignoring case); a value that matches none is counted in the
+data-quality report and the request is placed by its location instead, as it is when the
+column is not mapped or empty. Presets for known layouts live beside this module (`presets/*.toml`).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ PRESETS = Path(__file__).parent / "presets"
 REQUIRED_COLUMNS = ("source_id", "created", "service")
 KNOWN_COLUMNS = (
     *REQUIRED_COLUMNS, "closed", "status", "service_name", "department", "department_name",
-    "description", "address", "zipcode", "lat", "long", "channel",
+    "description", "address", "zipcode", "lat", "long", "channel", "district",
 )  # fmt: skip
 
 
@@ -64,6 +71,7 @@ class Mapping:
     date_formats: tuple[str, ...]
     statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> str | None:
         return self.columns.get(name)
@@ -94,6 +102,12 @@ def _statuses(table: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return statuses
 
 
+def _districts(table: Any) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise MappingError('[district]: give each of their values as text = "our district code"')
+    return {str(raw).strip(): code.strip() for raw, code in table.items()}
+
+
 def parse_mapping(document: dict[str, Any]) -> Mapping:
     """Check a loaded TOML document and return the Mapping it describes."""
     columns = document.get("columns")
@@ -120,6 +134,7 @@ def parse_mapping(document: dict[str, Any]) -> Mapping:
         date_formats=tuple(document.get("dates", {}).get("formats", [])),
         statuses=_statuses(document.get("status", {})),
         channels=channels,
+        districts=_districts(document.get("district", {})),
     )
 
 

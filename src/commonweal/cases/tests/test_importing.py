@@ -10,6 +10,7 @@ from commonweal.cases.importing.mapping import MappingError, parse_mapping, pres
 from commonweal.cases.log import find_break
 from commonweal.cases.models import CaseEvent, ImportRun, QuarantinedRow, ServiceRequest, Status
 from commonweal.catalog.models import Jurisdiction, Service
+from commonweal.testing import DistrictFactory, square
 
 DATA = Path(__file__).resolve().parent / "data"
 NYC = DATA / "nyc"
@@ -175,6 +176,57 @@ def test_a_mapping_for_another_layout(nyc, tmp_path, capsys):
     assert problems == {4: ["unparseable created date"], 5: ["unknown status 'lost'"]}
 
 
+def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, tmp_path):
+    """By the [district] table, by code, by name in any case; an unknown or empty value
+    leaves the district to the location, and the report counts the unknown ones."""
+    north = DistrictFactory(
+        jurisdiction=nyc, code="n", name="North Ward", boundary=square(-74.0, 40.5, -73.0, 41.0)
+    )
+    south = DistrictFactory(
+        jurisdiction=nyc, code="s", name="South Ward", boundary=square(-74.0, 40.0, -73.0, 40.5)
+    )
+    (tmp_path / "wards.csv").write_text(
+        "id,opened,what,ward,lat,lon\n"
+        "W1,2025-05-01 08:00,Graffiti,NORTH WARD,40.2,-73.5\n"  # by name: not where it lies
+        "W2,2025-05-01 08:00,Graffiti,s,40.7,-73.5\n"  # by code
+        "W3,2025-05-01 08:00,Graffiti,Ward 2,40.7,-73.5\n"  # through [district]
+        "W4,2025-05-01 08:00,Graffiti,Atlantis,40.7,-73.5\n"  # unknown: the location
+        "W5,2025-05-01 08:00,Graffiti,,40.2,-73.5\n"  # empty: the location
+        "W6,2025-05-01 08:00,Graffiti,Atlantis,,\n",  # unknown and nowhere
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        {
+            "source": "wards",
+            "columns": {
+                "source_id": "id",
+                "created": "opened",
+                "service": "what",
+                "district": "ward",
+                "lat": "lat",
+                "long": "lon",
+            },
+            "dates": {"formats": ["%Y-%m-%d %H:%M"]},
+            "district": {"Ward 2": "s"},
+        }
+    )
+    run = import_file(tmp_path / "wards.csv", mapping, nyc)
+    placed = dict(ServiceRequest.objects.values_list("source_id", "district_id"))
+    assert placed == {"W1": north.pk, "W2": south.pk, "W3": south.pk, "W4": north.pk,
+                      "W5": south.pk, "W6": None}  # fmt: skip
+    assert run.problems["unknown district 'Atlantis' (placed by location)"] == 2
+    assert run.quarantined == 0
+
+    (tmp_path / "wards.csv").write_text(
+        "id,opened,what,ward,lat,lon\nW1,2025-05-01 08:00,Graffiti,North Ward,40.2,-73.5\n"
+        "W2,2025-05-01 08:00,Graffiti,n,40.7,-73.5\n",
+        encoding="utf-8",
+    )
+    again = import_file(tmp_path / "wards.csv", mapping, nyc)
+    assert (again.updated, again.unchanged) == (1, 1)  # W2 moved to the north ward
+    assert ServiceRequest.objects.get(source_id="W2").district_id == north.pk
+
+
 @pytest.mark.parametrize(
     "document, message",
     [
@@ -204,6 +256,13 @@ def test_a_mapping_for_another_layout(nyc, tmp_path, capsys):
                 "channel": {"x": "pigeon"},
             },
             "unknown channels",
+        ),
+        (
+            {
+                "columns": {"source_id": "i", "created": "c", "service": "s"},
+                "district": {"x": 3},
+            },
+            "\\[district\\]",
         ),
     ],
 )
