@@ -39,7 +39,11 @@ def report_everything(directory):
             [None, "department", "district", "service", "channel"] if name == "summary" else [None]
         )
     }
-    some = ServiceRequest.objects.select_related("district", "department").first()
+    some = (
+        ServiceRequest.objects.filter(district__isnull=False)
+        .select_related("district", "department")
+        .first()
+    )
     if some is not None:
         for piece in (
             where.narrowed(district=some.district.code),

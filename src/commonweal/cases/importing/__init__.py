@@ -291,7 +291,7 @@ class Importer:
             return None
         found = self.districts.get(label) or self.districts.get(label.casefold())
         if found is None:
-            self.noted[f"unknown district {label!r} (placed by location)"] += 1
+            self.noted[f"unknown district {label!r} (the location decides)"] += 1
         return found
 
     def place(self, rows: list[dict[str, Any]]) -> None:

@@ -36,8 +36,9 @@ a re-import updates instead of duplicating), the time zone of naive timestamps, 
 Values are compared after trimming spaces; an empty status or channel value can be mapped
 with the key "". A district value not in [district] is matched against the jurisdiction's
 districts by code, then by name (ignoring case); a value that matches none is counted in the
-data-quality report and the request is placed by its location instead, as it is when the
-column is not mapped or empty. Presets for known layouts live beside this module (`presets/*.toml`).
+data-quality report and the request's location decides its district instead, as it does
+when the column is not mapped or empty. Presets for known layouts live beside this module
+(`presets/*.toml`).
 """
 
 from __future__ import annotations

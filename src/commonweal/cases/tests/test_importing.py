@@ -214,7 +214,7 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
     placed = dict(ServiceRequest.objects.values_list("source_id", "district_id"))
     assert placed == {"W1": north.pk, "W2": south.pk, "W3": south.pk, "W4": north.pk,
                       "W5": south.pk, "W6": None}  # fmt: skip
-    assert run.problems["unknown district 'Atlantis' (placed by location)"] == 2
+    assert run.problems["unknown district 'Atlantis' (the location decides)"] == 2
     assert run.quarantined == 0
 
     (tmp_path / "wards.csv").write_text(
