@@ -42,8 +42,12 @@ def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.filter(jurisdiction=jurisdiction)
 
 
-def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, dict[str, Any]]:
-    return requests.values(*PUBLIC_COLUMNS, **RENAMED_COLUMNS)
+def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, Any]:
+    """The requests as named tuples of their public columns (`row.public_id`): the rows
+    Django builds fastest (no dict per row)."""
+    return requests.annotate(**RENAMED_COLUMNS).values_list(
+        *PUBLIC_COLUMNS, *RENAMED_COLUMNS, named=True
+    )
 
 
 def detailed_status_filter(statuses: list[str]) -> Q:
@@ -96,12 +100,12 @@ def _in_time(requests: QuerySet[ServiceRequest], query: RequestQuery) -> QuerySe
 
 def page_of_queryset(
     requests: QuerySet[ServiceRequest], query: RequestQuery
-) -> QuerySet[ServiceRequest, dict[str, Any]]:
+) -> QuerySet[ServiceRequest, Any]:
     start = (query.page - 1) * query.page_size
     return public_rows(requests)[start : start + query.page_size]
 
 
-def page_of(requests: QuerySet[ServiceRequest], query: RequestQuery) -> list[dict[str, Any]]:
+def page_of(requests: QuerySet[ServiceRequest], query: RequestQuery) -> list[Any]:
     return list(page_of_queryset(requests, query))
 
 

@@ -88,46 +88,46 @@ def service_definition(service: Service) -> dict[str, Any]:
     return {"service_code": service.service_code, "attributes": attributes}
 
 
-def _location(row: dict[str, Any]) -> tuple[float | None, float | None, str]:
-    lat, long = row["lat"], row["long"]
-    if not row["sensitive"] or lat is None or long is None:
-        return lat, long, row["address"]
+def _location(row: Any) -> tuple[float | None, float | None, str]:
+    lat, long = row.lat, row.long
+    if not row.sensitive or lat is None or long is None:
+        return lat, long, row.address
     return generalised(lat, long)
 
 
-def request_item(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
-    """One request as Open311 lists it, from a row of `queries.PUBLIC_COLUMNS`."""
+def request_item(row: Any, zone: dt.tzinfo) -> dict[str, Any]:
+    """One request as Open311 lists it, from a row of `queries.public_rows`."""
     lat, long, address = _location(row)
-    closed = row["status"] == Status.CLOSED
+    closed = row.status == Status.CLOSED
     return {
-        "service_request_id": row["public_id"],
+        "service_request_id": row.public_id,
         "status": "closed" if closed else "open",
-        "status_notes": row["status_notes"],
-        "service_name": row["service_name"],
-        "service_code": row["service_code"],
-        "description": "" if row["sensitive"] else row["description"],
-        "agency_responsible": row["agency_responsible"],
-        "service_notice": row["service_notice"] or "",
-        "requested_datetime": local_time(row["requested_at"], zone),
-        "updated_datetime": local_time(row["closed_at"] if closed else row["updated_at"], zone),
-        "expected_datetime": local_time(row["resolve_due"], zone),
+        "status_notes": row.status_notes,
+        "service_name": row.service_name,
+        "service_code": row.service_code,
+        "description": "" if row.sensitive else row.description,
+        "agency_responsible": row.agency_responsible,
+        "service_notice": row.service_notice or "",
+        "requested_datetime": local_time(row.requested_at, zone),
+        "updated_datetime": local_time(row.closed_at if closed else row.updated_at, zone),
+        "expected_datetime": local_time(row.resolve_due, zone),
         "address": address,
         "address_id": "",
-        "zipcode": row["zipcode"],
+        "zipcode": row.zipcode,
         "lat": lat,
         "long": long,
-        "media_url": row["media_url"],
+        "media_url": row.media_url,
     }
 
 
-def extended(row: dict[str, Any], notes: Iterable[CaseEvent], zone: dt.tzinfo) -> dict[str, Any]:
+def extended(row: Any, notes: Iterable[CaseEvent], zone: dt.tzinfo) -> dict[str, Any]:
     """The `extensions=true` additions: detailed status, channel, media and the public history."""
     return {
         "extended_attributes": {
-            "detailed_status": detailed_status(row["status"], row["outcome"]),
-            "channel": row["channel"],
-            "outcome": row["outcome"],
-            "media_urls": [row["media_url"]] if row["media_url"] else [],
+            "detailed_status": detailed_status(row.status, row.outcome),
+            "channel": row.channel,
+            "outcome": row.outcome,
+            "media_urls": [row.media_url] if row.media_url else [],
         },
         "notes": [
             {

@@ -214,18 +214,22 @@ def find_service(jurisdiction: Jurisdiction, code: str) -> Service:
 
 
 def request_items(
-    rows: list[dict[str, Any]], jurisdiction: Jurisdiction, extensions: bool, request: Request
+    rows: list[Any], jurisdiction: Jurisdiction, extensions: bool, request: Request
 ) -> list[dict[str, Any]]:
+    """The Open311 items of rows from `queries.public_rows`."""
     zone = jurisdiction.zone
-    for row in rows:
-        if row["media_url"].startswith("/"):  # a photo stored here: give its full address
-            row["media_url"] = request.build_absolute_uri(row["media_url"])
-    notes = queries.public_notes([row["pk"] for row in rows]) if extensions else {}
+    rows = [
+        row._replace(media_url=request.build_absolute_uri(row.media_url))
+        if row.media_url.startswith("/")  # a photo stored here: give its full address
+        else row
+        for row in rows
+    ]
+    notes = queries.public_notes([row.pk for row in rows]) if extensions else {}
     items = []
     for row in rows:
         item = representations.request_item(row, zone)
         if extensions:
-            item |= representations.extended(row, notes.get(row["pk"], []), zone)
+            item |= representations.extended(row, notes.get(row.pk, []), zone)
         items.append(item)
     return items
 
