@@ -50,7 +50,8 @@ def _queue_jurisdiction(jurisdiction_id: int, batch: int) -> int:
         if not events:
             return 0
         rows = notifications_for(events)
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        # batches keep each INSERT's parameters under PostgreSQL's 65,535 (server-side binding)
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
         cursor.sequence = events[-1].sequence
         cursor.save(update_fields=["sequence"])
     return len(rows)
