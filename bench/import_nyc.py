@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 SAMPLE = (
     Path(__file__).resolve().parent.parent
@@ -73,9 +74,9 @@ def rows_again() -> float:
     from django.db import connection, transaction
 
     tables = ("cases_servicerequest", "cases_caseevent")
+    saved: dict[str, Any] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            saved = {}
             for table in tables:
                 data = bytearray()
                 with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
@@ -84,7 +85,6 @@ def rows_again() -> float:
                 saved[table] = bytes(data)
             cursor.execute("TRUNCATE cases_caseevent, cases_servicerequest CASCADE")
         else:
-            saved = {}
             for table in tables:
                 cursor.execute(f"SELECT * FROM {table}")
                 saved[table] = cursor.fetchall()

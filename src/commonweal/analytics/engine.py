@@ -147,7 +147,7 @@ class Engine:
         dims = ", ".join(f"{d} USMALLINT" for d in rollups.DIMENSIONS)
         counts = ", ".join(f"{c} INTEGER" for c in rollups.DAILY_COUNTS)
         self.con.execute(f"CREATE OR REPLACE TABLE daily (day DATE, {dims}, {counts})")
-        for suffix in ("_m", "_w"):
+        for suffix in UNIT_SUFFIX.values():
             for tier, keys in DAILY_TIERS.items():
                 coded = ", ".join(f"{d} USMALLINT" for d in keys)
                 self.con.execute(
@@ -159,7 +159,7 @@ class Engine:
                 f"CREATE OR REPLACE TABLE {measure}_hist"
                 f" (day DATE, {dims}, bin SMALLINT, n INTEGER)"
             )
-            for suffix in ("_m", "_w"):
+            for suffix in UNIT_SUFFIX.values():
                 for tier, keys in HIST_TIERS[suffix].items():
                     coded = ", ".join(f"{d} USMALLINT" for d in keys)
                     self.con.execute(
@@ -207,7 +207,7 @@ class Engine:
             " FROM new_daily WHERE open_now <> 0"
         )
         sums = ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
-        for suffix, unit in (("_m", "month"), ("_w", "week")):
+        for unit, suffix in UNIT_SUFFIX.items():
             for tier, keys in DAILY_TIERS.items():
                 self.con.execute(
                     f"INSERT INTO daily{suffix}{tier} SELECT date_trunc('{unit}', day)::DATE"
@@ -221,7 +221,7 @@ class Engine:
                 f" WHERE r.measure = {number}"
             )
             self.con.execute(f"INSERT INTO {measure}_hist SELECT * FROM new_hist ORDER BY day")
-            for suffix, unit in (("_m", "month"), ("_w", "week")):
+            for unit, suffix in UNIT_SUFFIX.items():
                 for tier, keys in HIST_TIERS[suffix].items():
                     self.con.execute(
                         f"INSERT INTO {measure}_hist{suffix}{tier} SELECT"

@@ -28,16 +28,13 @@ Z95 = 1.959963984540054
 INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (numerator / denominator.where(denominator != 0)).astype(float)
-
-
-def _share_pct(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
-    """100 · numerator / denominator as floats, NaN where the denominator is 0."""
+def _per(numerator: pd.Series, denominator: pd.Series, scale: float = 100) -> np.ndarray:
+    """scale · numerator / denominator as floats (a percentage by default), NaN where the
+    denominator is 0 or missing."""
     top = numerator.to_numpy(dtype=float)
     bottom = denominator.to_numpy(dtype=float)
     out = np.full(len(top), np.nan)
-    np.divide(100 * top, bottom, out=out, where=bottom != 0)
+    np.divide(scale * top, bottom, out=out, where=bottom != 0)
     return out
 
 
@@ -47,10 +44,10 @@ def rates(counts: pd.DataFrame) -> pd.DataFrame:
     by their resolve-by time); first-contact resolution = first_contact / created;
     reopen rate = reopened / closed; duplicate rate = duplicates / created."""
     return counts.assign(
-        standards_met_pct=_share_pct(counts["met"], counts["due"]),
-        first_contact_pct=_share_pct(counts["first_contact"], counts["created"]),
-        reopen_pct=_share_pct(counts["reopened"], counts["closed"]),
-        duplicate_pct=_share_pct(counts["duplicates"], counts["created"]),
+        standards_met_pct=_per(counts["met"], counts["due"]),
+        first_contact_pct=_per(counts["first_contact"], counts["created"]),
+        reopen_pct=_per(counts["reopened"], counts["closed"]),
+        duplicate_pct=_per(counts["duplicates"], counts["created"]),
     )
 
 
@@ -165,7 +162,7 @@ def per_thousand(
     district, population, income), and the Pearson correlation of that rate with income
     across the districts that have both (None with fewer than three)."""
     merged = districts.merge(created, on="district", how="left").fillna({"requests": 0})
-    merged["per_1000"] = 1000 * _ratio(merged["requests"], merged["population"].astype(float))
+    merged["per_1000"] = _per(merged["requests"], merged["population"], 1000)
     usable = merged.dropna(subset=["per_1000", "income"])
     correlation = None
     if len(usable) >= 3 and usable["per_1000"].std() > 0 and usable["income"].std() > 0:

@@ -150,16 +150,16 @@ def update_status(action: str, outcome: str | None) -> str:
     return EVENT_UPDATE_STATUS.get(action, "open" if outcome is None else "closed")
 
 
-def update_item(row: dict[str, Any], zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+def update_item(row: Any, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
     """One entry of the mySociety `servicerequestupdates` feed, from a row of one case-log
     event (`views.updates_in`: its id, action, time, public text, request, and the status
     and outcome the event changed to, if it did)."""
-    closed = row["status_after"] == Status.CLOSED
+    closed = row.status_after == Status.CLOSED
     return {
-        "update_id": str(row["id"]),
-        "service_request_id": row["public_id"],
-        "status": update_status(row["action"], row["outcome_after"] if closed else None),
-        "updated_datetime": local_time(row["occurred_at"], zone),
-        "description": row["public_text"],
+        "update_id": str(row.id),
+        "service_request_id": row.public_id,
+        "status": update_status(row.action, row.outcome_after if closed else None),
+        "updated_datetime": local_time(row.occurred_at, zone),
+        "description": row.public_text,
         "media_url": "",
     }

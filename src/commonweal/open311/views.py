@@ -480,7 +480,8 @@ def updates_in(
 ) -> QuerySet[CaseEvent, Any]:
     """The case-log events that are updates a client should see, oldest first (one more
     than MAX_UPDATES at most, so that a window that holds too many can be refused), as
-    rows: only the two changes the feed reports are read out of each event's data."""
+    named tuples like `queries.public_rows`: only the two changes the feed reports are read
+    out of each event's data."""
     return (
         CaseEvent.objects.filter(
             jurisdiction=jurisdiction,
@@ -490,14 +491,20 @@ def updates_in(
         )
         .exclude(public_text="", action__in=representations.QUIET_ACTIONS)
         .order_by("sequence")
-        .values(
+        .annotate(
+            public_id=F("request__public_id"),
+            status_after=KT("data__changes__status__1"),
+            outcome_after=KT("data__changes__outcome__1"),
+        )
+        .values_list(
             "id",
             "action",
             "occurred_at",
             "public_text",
-            public_id=F("request__public_id"),
-            status_after=KT("data__changes__status__1"),
-            outcome_after=KT("data__changes__outcome__1"),
+            "public_id",
+            "status_after",
+            "outcome_after",
+            named=True,
         )[: MAX_UPDATES + 1]
     )
 

@@ -169,6 +169,7 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
         description = description[:MAX_DESCRIPTION]
     if parsed.problems or created is None:
         return parsed
+    district = value("district")
     parsed.record = Record(
         line=line, source_id=source_id[:100], service_code=slug(service),
         service_name=(value("service_name") or service)[:200],
@@ -178,7 +179,7 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
         status=status, outcome=outcome, description=description,
         address=value("address")[:300], zipcode=value("zipcode").removesuffix(".0")[:20],
         lat=lat, long=long, channel=channel,
-        district=mapping.districts.get(value("district"), value("district")),
+        district=mapping.districts.get(district, district),
     )  # fmt: skip
     return parsed
 
