@@ -12,6 +12,7 @@ from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Channel, Role
 from commonweal.catalog.models import DistrictKind
+from commonweal.catalog.served import forget_served
 
 
 @pytest.fixture(autouse=True)
@@ -181,3 +182,11 @@ def axe_violations():
         ]
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def nothing_served_from_before():
+    """A rolled-back test deletes its jurisdictions without a signal: forget the kept ones."""
+    forget_served()
+    yield
+    forget_served()

@@ -27,13 +27,21 @@ RENAMED_COLUMNS = {
 }
 
 
-def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
+#: the columns of a service in the service list (`has_attributes` is Open311's `metadata`)
+SERVICE_COLUMNS = (
+    "service_code", "service_name", "description", "type", "keywords", "group", "has_attributes",
+)  # fmt: skip
+
+
+def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service, Any]:
+    """The jurisdiction's active services as named tuples of SERVICE_COLUMNS, in list order."""
     has_attributes = Exists(ServiceAttribute.objects.filter(service=OuterRef("pk")))
     return (
         Service.objects.active()
         .filter(jurisdiction=jurisdiction)
         .annotate(has_attributes=has_attributes)
         .order_by("group", "service_name")
+        .values_list(*SERVICE_COLUMNS, named=True)
     )
 
 

@@ -56,12 +56,13 @@ def detailed_status(status: str, outcome: str) -> str:
     return "PROCESSED" if outcome in (Outcome.RESOLVED, Outcome.REFERRED) else "REJECTED"
 
 
-def service_item(service: Service, has_attributes: bool) -> dict[str, Any]:
+def service_item(service: Any) -> dict[str, Any]:
+    """A service in the list, from a row of `queries.SERVICE_COLUMNS`."""
     return {
         "service_code": service.service_code,
         "service_name": service.service_name,
         "description": service.description,
-        "metadata": has_attributes,
+        "metadata": service.has_attributes,
         "type": service.type,
         "keywords": service.keywords,
         "group": service.group,

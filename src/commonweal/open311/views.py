@@ -33,6 +33,7 @@ from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ActorKind, CaseEvent, Channel, Role, ServiceRequest
 from commonweal.catalog.models import Jurisdiction, Service, ServiceType
+from commonweal.catalog.served import served_jurisdiction
 from commonweal.open311 import queries, representations, schema
 from commonweal.open311.errors import (
     Open311Error,
@@ -124,7 +125,7 @@ class Open311View(APIView):
             request.data if request.method == "POST" else {}, "jurisdiction_id"
         )
         try:
-            return Jurisdiction.objects.named_or_only(code)
+            return served_jurisdiction(code)
         except Jurisdiction.DoesNotExist as error:
             where = f"jurisdiction_id {code} is not served here" if code else str(error)
             raise not_found(where) from error
@@ -184,7 +185,7 @@ class ServiceListView(Open311View):
     def get(self, request: Request, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
         items = [
-            representations.service_item(service, service.has_attributes)  # type: ignore[attr-defined]
+            representations.service_item(service)
             for service in queries.public_services(jurisdiction)
         ]
         return respond(items, "services", "service")

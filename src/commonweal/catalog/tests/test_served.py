@@ -1,0 +1,55 @@
+"""The jurisdiction the API serves is kept for a few seconds, and forgotten on a change."""
+
+import pytest
+
+from commonweal.catalog import served
+from commonweal.catalog.models import Jurisdiction
+from commonweal.open311.tests.conftest import BASE
+
+
+def requested_offset(client, pothole_request):
+    item = client.get(f"{BASE}/requests/{pothole_request.public_id}.json").json()[0]
+    return item["requested_datetime"][-6:]
+
+
+def test_a_saved_change_is_served_at_once(client, city, pothole_request):
+    city.jurisdiction.time_zone = "America/New_York"
+    city.jurisdiction.save()
+    assert requested_offset(client, pothole_request) in ("-05:00", "-04:00")
+    city.jurisdiction.time_zone = "Asia/Tokyo"
+    city.jurisdiction.save()
+    assert requested_offset(client, pothole_request) == "+09:00"
+
+
+def test_a_second_jurisdiction_makes_the_id_required_at_once(client, city):
+    assert client.get(f"{BASE}/services.json").status_code == 200
+    Jurisdiction.objects.create(jurisdiction_id="other.example", name="Other", time_zone="UTC")
+    assert client.get(f"{BASE}/services.json").status_code == 400
+
+
+def test_a_change_made_elsewhere_is_served_once_the_kept_copy_is_stale(
+    client, city, pothole_request, monkeypatch
+):
+    city.jurisdiction.time_zone = "Asia/Tokyo"
+    city.jurisdiction.save()
+    assert requested_offset(client, pothole_request) == "+09:00"
+    # another process's change: no signal reaches this one
+    Jurisdiction.objects.filter(pk=city.jurisdiction.pk).update(time_zone="UTC")
+    assert requested_offset(client, pothole_request) == "+09:00"
+    now = served.time.monotonic()
+    monkeypatch.setattr(served.time, "monotonic", lambda: now + served.FRESH_FOR + 1)
+    assert requested_offset(client, pothole_request) == "+00:00"
+
+
+def test_each_caller_gets_its_own_copy(city):
+    first = served.served_jurisdiction(None)
+    first.name = "Changed by one caller"
+    assert served.served_jurisdiction(None).name == city.jurisdiction.name
+
+
+def test_unknown_ids_are_not_kept(city):
+    for code in ("atlantis", "el-dorado"):
+        with pytest.raises(Jurisdiction.DoesNotExist):
+            served.served_jurisdiction(code)
+    assert served.served_jurisdiction(city.jurisdiction.jurisdiction_id) == city.jurisdiction
+    assert set(served._kept) == {city.jurisdiction.jurisdiction_id}
