@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, transaction
 
 from commonweal.cases.models import CaseEvent, LogHead
@@ -44,7 +45,27 @@ CANONICAL_LOOKUPS = (
 
 
 def format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The time in UTC to the microsecond, as the canonical JSON writes it."""
+    utc = moment.astimezone(dt.UTC)
+    if utc.year < 1000:  # strftime does not pad the year with zeros; isoformat does
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+#: the canonical JSON's writer when orjson cannot be trusted to write the same text
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _writes_alike(value: Any) -> bool:
+    """True when orjson writes `value` exactly as the canonical encoder does (or refuses it):
+    text, booleans, None, integers, and lists and text-keyed objects of these. Floats are where
+    the two differ (`1e-07` against `1e-7`)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str for key in value) and all(map(_writes_alike, value.values()))
+    if kind is list:
+        return all(map(_writes_alike, value))
+    return kind is str or kind is int or kind is bool or value is None
 
 
 def canonical_json(row: dict[str, Any]) -> str:
@@ -65,7 +86,14 @@ def canonical_json(row: dict[str, Any]) -> str:
         "internal_text": row["internal_text"],
         "data": row["data"],
     }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The other members are text, integers of a model's fields, or None: only the data can
+    # hold what orjson writes differently.
+    if _writes_alike(document["data"]):
+        try:  # the same text ten times faster (checked character by character in the tests)
+            return orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits, or text that is not valid Unicode
+            pass
+    return _CANONICAL_ENCODER.encode(document)
 
 
 def event_hash(prev_hash: str, row: dict[str, Any]) -> str:

@@ -488,7 +488,7 @@ def unused_public_ids(count: int) -> list[str]:
     fresh: set[str] = set()
     while len(fresh) < count:
         candidates = {new_public_id() for _ in range(count - len(fresh))} - fresh
-        taken = ServiceRequest.objects.filter(public_id__in=candidates).values_list(
+        taken = ServiceRequest.objects.filter(public_id__any=candidates).values_list(
             "public_id", flat=True
         )
         fresh |= candidates - set(taken)

@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from commonweal.core import checks  # noqa: F401  (registers the system checks)
+        from commonweal.core import (
+            checks,  # noqa: F401  (registers the system checks)
+            lookups,  # noqa: F401  (registers field__any)
+        )
         from commonweal.core.pgtime import use_compiled_time_loader
 
         connection_created.connect(use_compiled_time_loader, dispatch_uid="compiled-time-loader")

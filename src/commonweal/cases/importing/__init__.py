@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -51,6 +51,9 @@ from commonweal.catalog.models import Department, District, Jurisdiction, Servic
 from commonweal.core.bulk import allocate_ids, insert_dicts
 
 BATCH = 2000
+#: PostgreSQL re-reads the requests table's statistics once a run has created this many
+#: requests, and again each time that number doubles (see `Importer.inform_planner`)
+STATISTICS_FROM = 10_000
 MAX_DESCRIPTION = 4000
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
@@ -235,6 +238,7 @@ class Importer:
         head = log.locked_head(self.jurisdiction)
         self.head = head
         self.chainer = log.Chainer(self.jurisdiction, head.sequence, head.hash)
+        self.statistics_at = STATISTICS_FROM
 
     def service_for(self, record: Record) -> Service:
         service = self.services.get(record.service_code)
@@ -259,7 +263,7 @@ class Importer:
             case.source_id: case
             for case in ServiceRequest.objects.filter(
                 jurisdiction=self.jurisdiction, source=self.source,
-                source_id__in=[record.source_id for record in records],
+                source_id__any=[record.source_id for record in records],
             )
         }  # fmt: skip
         rows = [self.values_of(record) for record in records]
@@ -328,6 +332,18 @@ class Importer:
                 events.append(self.event(row, row["closed_at"], step))
         insert_dicts(CaseEvent, events)
         self.run.created += len(rows)
+        self.inform_planner()
+
+    def inform_planner(self) -> None:
+        """On PostgreSQL, ANALYZE the requests table whenever this run has doubled what it
+        created. Without it the planner takes the table the run keeps growing for the small one
+        it last measured, and finds existing rows by reading every request of the source: each
+        batch's lookup slower than the last (100 ms a batch by 200,000 rows, 16 % of the run)."""
+        if connection.vendor != "postgresql" or self.run.created < self.statistics_at:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ServiceRequest._meta.db_table)}")
+        self.statistics_at = 2 * self.run.created
 
     def update(self, pairs: list[tuple[ServiceRequest, dict[str, Any]]]) -> None:
         now = timezone.now()
@@ -401,6 +417,7 @@ def import_rows(
     importer = Importer(run, source)
     problems: Counter[str] = Counter()
     batch: list[Record] = []
+    in_batch: set[str] = set()  # a source id seen again is written after the batch holding it
     quarantine: list[QuarantinedRow] = []
     for line, row in rows:
         run.rows_read += 1
@@ -408,13 +425,14 @@ def import_rows(
         problems.update(parsed.problems + parsed.warnings)
         if parsed.record is None:
             quarantine.append(QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row))
-        else:
-            batch.append(parsed.record)
-        if len(batch) >= BATCH:
+            continue
+        if len(batch) >= BATCH or parsed.record.source_id in in_batch:
             importer.write(batch)
-            batch = []
+            batch, in_batch = [], set()
             if progress:
                 progress(run.rows_read)
+        batch.append(parsed.record)
+        in_batch.add(parsed.record.source_id)
     importer.write(batch)
     problems.update(importer.noted)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)

@@ -1,7 +1,10 @@
 """The case log is append-only and hash-chained; verify_log finds any rewrite of history."""
 
+import datetime as dt
+import json
 import threading
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
-from commonweal.cases.log import GENESIS_HASH, find_break
+from commonweal.cases.log import GENESIS_HASH, canonical_json, find_break, format_time
 from commonweal.cases.models import AppendOnlyError, CaseEvent, LogHead, ServiceRequest
 
 on_postgres = pytest.mark.skipif(
@@ -188,3 +191,67 @@ def test_concurrent_submissions_keep_one_unbroken_chain(city):
         thread.join()
     count, problem = find_break(city.jurisdiction)
     assert (count, problem) == (20, None)
+
+
+# ------------------------------------------------- the canonical JSON, written the fast way
+
+
+def canonical_row(data):
+    return {
+        "jurisdiction__jurisdiction_id": "testville.example", "sequence": 7,
+        "request__public_id": "AB12-CD34", "action": "case.noted",
+        "occurred_at": dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Tokyo")),
+        "actor_kind": "staff", "actor_user_id": 3, "actor_label": "Ana", "role": "agent",
+        "rule_code": "agent-note", "reason": "", "public_text": "Vu à 9h ✓",
+        "internal_text": "", "data": data,
+    }  # fmt: skip
+
+
+def standard_text(row):
+    """The canonical JSON as the standard library writes it (the text hashed since day one)."""
+    document = {
+        "jurisdiction": row["jurisdiction__jurisdiction_id"], "sequence": row["sequence"],
+        "request": row["request__public_id"], "action": row["action"],
+        "occurred_at": row["occurred_at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor_kind": row["actor_kind"], "actor_user": row["actor_user_id"],
+        "actor_label": row["actor_label"], "role": row["role"], "rule_code": row["rule_code"],
+        "reason": row["reason"], "public_text": row["public_text"],
+        "internal_text": row["internal_text"], "data": row["data"],
+    }  # fmt: skip
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_canonical_json_is_the_standard_text_for_every_character():
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(characters), 2048):
+        text = "".join(characters[start : start + 2048])
+        row = canonical_row({"text": text, text: [text, None, True], "k" + text[:5]: 0})
+        assert canonical_json(row) == standard_text(row), f"from U+{ord(text[0]):04X}"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"\uffff": 1, "\U00010000": 2, "é": 3, "Z": 4, "": 5, "😀": {"b": [1, {"a": None}]}},
+        {"lat": 40.05, "long": -75.05, "small": 1e-07, "large": 1e16},  # floats: 1e-07, 1e+16
+        {"count": 2**64, "low": -(2**63) - 1, "edges": [2**64 - 1, -(2**63)]},
+        {"changes": {"status": ["new", "closed"]}, "pair": ("a", "b"), "flag": False},
+        {},
+    ],
+)
+def test_the_canonical_json_is_the_standard_text_for_every_kind_of_value(data):
+    row = canonical_row(data)
+    assert canonical_json(row) == standard_text(row)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Tokyo")),
+        dt.datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York")),
+        dt.datetime(999, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 0, 0, 0, 5, tzinfo=dt.UTC),
+    ],
+)
+def test_times_are_written_as_before(moment):
+    assert format_time(moment) == moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,11 +1,14 @@
 """Importing real city exports: presets on the real samples, re-import, rollback, mappings."""
 
+import csv
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from commonweal.cases.importing import Importer, import_file
+from commonweal.cases import importing
+from commonweal.cases.importing import Importer, import_file, parse_row
 from commonweal.cases.importing.mapping import MappingError, parse_mapping, preset
 from commonweal.cases.log import find_break
 from commonweal.cases.models import CaseEvent, ImportRun, QuarantinedRow, ServiceRequest, Status
@@ -279,3 +282,38 @@ def test_the_command_refuses_a_file_without_the_mapped_columns(nyc, tmp_path):
     with pytest.raises(CommandError, match="no preset 'atlantis'"):
         call_command("import_requests", str(wrong), "--preset", "atlantis")
     assert not ImportRun.objects.exists()
+
+
+def test_a_source_id_twice_in_one_file_is_one_request_the_later_row_updating_it(nyc, tmp_path):
+    sample = NYC / "nyc_2023-02-28_sample.csv"
+    with sample.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    mapping = preset("nyc")
+    imported = [r for n, r in enumerate(rows) if parse_row(r, n, mapping).record is not None]
+    closed, other = [r for r in imported if r["Status"] == "Closed"][:2]
+    reopened = closed | {"Status": "In Progress", "Closed Date": "", "Descriptor": "Seen again"}
+    path = tmp_path / "twice.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([closed, other, reopened])
+    run = import_file(path, mapping, nyc)
+    case = ServiceRequest.objects.get(source_id=closed["Unique Key"])
+    assert (run.created, run.updated) == (2, 1)
+    assert case.status != Status.CLOSED and case.description == "Seen again"
+    steps = [e.data["step"] for e in CaseEvent.objects.filter(request=case).order_by("sequence")]
+    assert steps == ["created", "closed", "updated"]
+    assert find_break(nyc)[1] is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch):
+    monkeypatch.setattr(importing, "STATISTICS_FROM", 1000)
+    run = import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
+    assert run.created > 2 * importing.BATCH
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_servicerequest'")
+        (measured,) = cursor.fetchone()
+    # ANALYZE ran once 1,000 were created (after the first batch) and again at twice that
+    # (after the second); the third batch did not reach four times.
+    assert measured == 2 * importing.BATCH
