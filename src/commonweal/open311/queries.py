@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from commonweal.cases.models import OPEN_STATUSES, CaseEvent, Outcome, ServiceRequest, Status
 from commonweal.catalog.geo import within_metres
 from commonweal.catalog.models import Jurisdiction, Service, ServiceAttribute
+from commonweal.core.compiled import CompiledQuery
 from commonweal.open311.params import RequestQuery
 
 #: the public columns of a request, as the names the representations read
@@ -33,16 +34,24 @@ SERVICE_COLUMNS = (
 )  # fmt: skip
 
 
-def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service, Any]:
-    """The jurisdiction's active services as named tuples of SERVICE_COLUMNS, in list order."""
+def _services_of(jurisdiction_id: int) -> QuerySet[Service, Any]:
     has_attributes = Exists(ServiceAttribute.objects.filter(service=OuterRef("pk")))
     return (
         Service.objects.active()
-        .filter(jurisdiction=jurisdiction)
+        .filter(jurisdiction_id=jurisdiction_id)
         .annotate(has_attributes=has_attributes)
         .order_by("group", "service_name")
         .values_list(*SERVICE_COLUMNS, named=True)
     )
+
+
+_PUBLIC_SERVICES = CompiledQuery(_services_of, jurisdiction_id=int)
+
+
+def public_services(jurisdiction: Jurisdiction) -> list[Any]:
+    """The jurisdiction's active services as named tuples of SERVICE_COLUMNS, in list order
+    (the query is compiled once: every client asks for the list)."""
+    return _PUBLIC_SERVICES(jurisdiction_id=jurisdiction.pk)
 
 
 def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
@@ -56,6 +65,21 @@ def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, 
     return requests.annotate(**RENAMED_COLUMNS).values_list(
         *PUBLIC_COLUMNS, *RENAMED_COLUMNS, named=True
     )
+
+
+_ONE_PUBLIC_ROW = CompiledQuery(
+    lambda jurisdiction_id, public_id: public_rows(
+        ServiceRequest.objects.filter(jurisdiction_id=jurisdiction_id, public_id=public_id)
+    )[:1],
+    jurisdiction_id=int,
+    public_id=str,
+)
+
+
+def public_row(jurisdiction: Jurisdiction, public_id: str) -> Any | None:
+    """One request's row (as `public_rows` gives it), or None; the query is compiled once."""
+    rows = _ONE_PUBLIC_ROW(jurisdiction_id=jurisdiction.pk, public_id=public_id)
+    return rows[0] if rows else None
 
 
 def detailed_status_filter(statuses: list[str]) -> Q:

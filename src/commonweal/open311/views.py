@@ -407,13 +407,12 @@ class RequestDetailView(Open311View):
     )
     def get(self, request: Request, service_request_id: str, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
-        requests = queries.public_requests(jurisdiction).filter(public_id=service_request_id)
-        rows = list(queries.public_rows(requests)[:1])
-        if not rows:
+        row = queries.public_row(jurisdiction, service_request_id)
+        if row is None:
             raise not_found(f"service_request_id {service_request_id} was not found")
         extensions = value_of(request.query_params, "extensions") == "true"
         return respond(
-            request_items(rows, jurisdiction, extensions, request), "service_requests", "request"
+            request_items([row], jurisdiction, extensions, request), "service_requests", "request"
         )
 
 
