@@ -51,6 +51,9 @@ from commonweal.catalog.models import Department, District, Jurisdiction, Servic
 from commonweal.core.bulk import allocate_ids, insert_dicts
 
 BATCH = 2000
+#: the longest field a file may hold: csv's own limit is 128 KiB, which a long description
+#: can pass (it is cut to MAX_DESCRIPTION on import); this one only bounds the memory
+MAX_FIELD = 16 * 1024 * 1024
 #: PostgreSQL re-reads the requests table's statistics once a run has created this many
 #: requests, and again each time that number doubles (see `Importer.inform_planner`)
 STATISTICS_FROM = 10_000
@@ -188,13 +191,23 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
 
 
 def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's rows with their line numbers; a file the csv module cannot read (a field
+    longer than MAX_FIELD, say an unclosed quote swallowing the rest) stops the import with
+    the line where reading failed."""
+    csv.field_size_limit(MAX_FIELD)
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.DictReader(handle)
-        for row in reader:
-            yield (
-                reader.line_num,
-                {key: value or "" for key, value in row.items() if key is not None},
-            )
+        try:
+            for row in reader:
+                yield (
+                    reader.line_num,
+                    {key: value or "" for key, value in row.items() if key is not None},
+                )
+        except csv.Error as error:
+            raise ImportError_(  # line_num counts the lines read before the failing row
+                f"{path.name}, the row starting at line {reader.line_num + 1}: {error};"
+                " nothing was imported"
+            ) from error
 
 
 def file_digest(path: Path) -> str:

@@ -284,20 +284,26 @@ def test_the_command_refuses_a_file_without_the_mapped_columns(nyc, tmp_path):
     assert not ImportRun.objects.exists()
 
 
-def test_a_source_id_twice_in_one_file_is_one_request_the_later_row_updating_it(nyc, tmp_path):
-    sample = NYC / "nyc_2023-02-28_sample.csv"
-    with sample.open(newline="", encoding="utf-8") as handle:
+def importable_nyc_rows():
+    """Rows of the NYC sample that import (not set aside), as dicts of the file's columns."""
+    with (NYC / "nyc_2023-02-28_sample.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    mapping = preset("nyc")
-    imported = [r for n, r in enumerate(rows) if parse_row(r, n, mapping).record is not None]
-    closed, other = [r for r in imported if r["Status"] == "Closed"][:2]
-    reopened = closed | {"Status": "In Progress", "Closed Date": "", "Descriptor": "Seen again"}
-    path = tmp_path / "twice.csv"
+    return [r for n, r in enumerate(rows) if parse_row(r, n, preset("nyc")).record is not None]
+
+
+def write_csv(path, rows):
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows([closed, other, reopened])
-    run = import_file(path, mapping, nyc)
+        writer.writerows(rows)
+    return path
+
+
+def test_a_source_id_twice_in_one_file_is_one_request_the_later_row_updating_it(nyc, tmp_path):
+    mapping = preset("nyc")
+    closed, other = [r for r in importable_nyc_rows() if r["Status"] == "Closed"][:2]
+    reopened = closed | {"Status": "In Progress", "Closed Date": "", "Descriptor": "Seen again"}
+    run = import_file(write_csv(tmp_path / "twice.csv", [closed, other, reopened]), mapping, nyc)
     case = ServiceRequest.objects.get(source_id=closed["Unique Key"])
     assert (run.created, run.updated) == (2, 1)
     assert case.status != Status.CLOSED and case.description == "Seen again"
@@ -317,3 +323,16 @@ def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch
     # ANALYZE ran once 1,000 were created (after the first batch) and again at twice that
     # (after the second); the third batch did not reach four times.
     assert measured == 2 * importing.BATCH
+
+
+def test_a_long_field_is_imported_and_a_file_csv_cannot_read_stops_at_its_line(
+    nyc, tmp_path, monkeypatch
+):
+    first, second = importable_nyc_rows()[:2]
+    path = write_csv(tmp_path / "long.csv", [first, second | {"Descriptor": "x" * 200_000}])
+    run = import_file(path, preset("nyc"), nyc)  # past csv's own 128 KiB limit
+    assert run.created == 2 and run.problems["description shortened to 4,000 characters"] == 1
+    monkeypatch.setattr(importing, "MAX_FIELD", 100_000)  # the same file, now unreadable
+    with pytest.raises(CommandError, match=r"long\.csv, the row starting at line 3: field larger"):
+        call_command("import_requests", str(path), "--preset", "nyc")
+    assert ImportRun.objects.count() == 1  # the failed run left nothing behind
