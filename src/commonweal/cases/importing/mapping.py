@@ -109,6 +109,23 @@ def _districts(table: Any) -> dict[str, str]:
     return {str(raw).strip(): code.strip() for raw, code in table.items()}
 
 
+def _date_formats(dates: Any) -> tuple[str, ...]:
+    """The [dates] formats, each checked on a sample time: it must be a format strptime
+    knows, and read back at least the whole date it wrote."""
+    formats = dates.get("formats", []) if isinstance(dates, dict) else None
+    if not isinstance(formats, list) or not all(isinstance(form, str) for form in formats):
+        raise MappingError('[dates]: formats = ["%m/%d/%Y %I:%M:%S %p", ...] (strptime formats)')
+    sample = dt.datetime(2021, 3, 24, 13, 5, 6, tzinfo=dt.UTC)
+    for form in formats:
+        try:
+            read = dt.datetime.strptime(sample.strftime(form), form)
+        except ValueError as error:
+            raise MappingError(f"[dates] {form!r}: {error}") from error
+        if read.date() != sample.date():
+            raise MappingError(f"[dates] {form!r} does not hold a whole date (year, month, day)")
+    return tuple(formats)
+
+
 def parse_mapping(document: dict[str, Any]) -> Mapping:
     """Check a loaded TOML document and return the Mapping it describes."""
     columns = document.get("columns")
@@ -132,7 +149,7 @@ def parse_mapping(document: dict[str, Any]) -> Mapping:
         source=str(document.get("source") or "import"),
         zone=zone,
         columns={name: str(column) for name, column in columns.items()},
-        date_formats=tuple(document.get("dates", {}).get("formats", [])),
+        date_formats=_date_formats(document.get("dates", {})),
         statuses=_statuses(document.get("status", {})),
         channels=channels,
         districts=_districts(document.get("district", {})),

@@ -267,6 +267,14 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
             },
             "\\[district\\]",
         ),
+        *(
+            ({"columns": {"source_id": "i", "created": "c", "service": "s"}, "dates": dates}, why)
+            for dates, why in [
+                ({"formats": ["%m/%d/%Y %Q"]}, "'Q' is a bad directive"),
+                ({"formats": ["%H:%M"]}, "does not hold a whole date"),
+                ({"formats": "%Y-%m-%d"}, "strptime formats"),
+            ]
+        ),
     ],
 )
 def test_a_wrong_mapping_is_explained(document, message):
