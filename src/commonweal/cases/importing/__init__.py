@@ -50,7 +50,7 @@ from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import Department, District, Jurisdiction, Service
 from commonweal.core.bulk import allocate_ids, insert_dicts
 
-BATCH = 2000
+BATCH = 10_000
 #: the longest field a file may hold: csv's own limit is 128 KiB, which a long description
 #: can pass (it is cut to MAX_DESCRIPTION on import); this one only bounds the memory
 MAX_FIELD = 16 * 1024 * 1024

@@ -142,6 +142,7 @@ def test_a_failed_import_leaves_the_database_as_it_was(nyc, monkeypatch):
         return real_write(self, records)
 
     monkeypatch.setattr(Importer, "write", fail_on_second_batch)
+    monkeypatch.setattr(importing, "BATCH", 1000)  # the sample's 4,997 rows in five batches
     with pytest.raises(RuntimeError):
         import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
     assert not ServiceRequest.objects.exists() and not CaseEvent.objects.exists()
@@ -322,15 +323,16 @@ def test_a_source_id_twice_in_one_file_is_one_request_the_later_row_updating_it(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 1000)
     monkeypatch.setattr(importing, "STATISTICS_FROM", 1000)
     run = import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
-    assert run.created > 2 * importing.BATCH
+    assert run.created > 4 * importing.BATCH
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_servicerequest'")
         (measured,) = cursor.fetchone()
-    # ANALYZE ran once 1,000 were created (after the first batch) and again at twice that
-    # (after the second); the third batch did not reach four times.
-    assert measured == 2 * importing.BATCH
+    # ANALYZE ran once 1,000 were created (after the first batch of 1,000), again at twice
+    # that and at four times; the fifth batch did not reach eight times.
+    assert measured == 4 * importing.BATCH
 
 
 def test_a_long_field_is_imported_and_a_file_csv_cannot_read_stops_at_its_line(
