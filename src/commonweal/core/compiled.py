@@ -30,6 +30,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.query import NamedValuesListIterable
 from django.db.models.utils import create_namedtuple_class
 
 
@@ -68,7 +69,7 @@ class CompiledQuery:
     def compile(self, alias: str) -> _Compiled:
         stand_ins = self.stand_ins()
         queryset: Any = self.build(**stand_ins)  # (django-stubs do not know `_fields`)
-        if not queryset._fields or queryset._iterable_class.__name__ != "NamedValuesListIterable":
+        if not queryset._fields or queryset._iterable_class is not NamedValuesListIterable:
             raise ImproperlyConfigured("a compiled query is a values_list(..., named=True)")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
