@@ -183,6 +183,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "commonweal_cache",
+        "OPTIONS": {
+            # Past MAX_ENTRIES the cache deletes its expired entries and then 1/CULL_FREQUENCY
+            # of the live ones. Rate limits keep their counts here: with Django's defaults (300
+            # and 3) a crowd of clients, or one client inventing API keys, wiped others'
+            # counts. Expired entries still go; live ones stay (a fraction of 1/10⁹ is none).
+            "MAX_ENTRIES": 10_000,
+            "CULL_FREQUENCY": 1_000_000_000,
+        },
     }
 }
 

@@ -162,3 +162,19 @@ def test_the_key_command_prints_a_key_once_and_keeps_only_its_hash(db, capsys):
     assert check_key(raw) == stored and check_key(raw + "x") is None
     call_command("open311_key", "revoke", stored.prefix)
     assert check_key(raw) is None
+
+
+def test_many_other_clients_do_not_wipe_a_clients_count(client, city, api_key, settings):
+    """The database cache evicts a third of its live entries whenever it holds more than
+    MAX_ENTRIES; a rate limiter's counts must survive a crowd (or a crowd of invented keys)."""
+    settings.OPEN311_POST_RATES = {"open311_post_key": "2/minute", "open311_post_ip": "1000/minute"}
+    cache = settings.CACHES["default"]
+    settings.CACHES = {
+        "default": {**cache, "OPTIONS": {**cache.get("OPTIONS", {}), "MAX_ENTRIES": 5}}
+    }
+    assert post(client, api_key).status_code == 201
+    assert post(client, api_key).status_code == 201
+    for n in range(30):  # other clients, each with a key of its own (invalid ones count too)
+        client.post(f"{BASE}/requests.json", {"api_key": f"made-up-{n}", "service_code": "x"},
+                    REMOTE_ADDR=f"10.0.0.{n}")  # fmt: skip
+    assert post(client, api_key).status_code == 429
