@@ -76,6 +76,50 @@ def _copy(table: str, names: str, rows: Iterable[list[Any]]) -> None:
                 copy.write_row(row)
 
 
+def update_dicts(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], names: Sequence[str]
+) -> int:
+    """Set the attributes `names` of existing rows, each given as a dict holding its primary
+    key and those attributes; one statement for all of them.
+
+    Django's `bulk_update` writes a CASE with a branch per row for every column, which the
+    database evaluates row by row: a batch of 500 costs 500 times 500 comparisons per column (an
+    import re-reading 50,000 changed rows ran at 500 rows/s). On PostgreSQL the values travel
+    as one array per column and are joined on the key (`UPDATE … FROM unnest(…)`); on SQLite
+    each row is one prepared UPDATE by key.
+    """
+    if not rows:
+        return 0
+    pk = model._meta.pk
+    assert pk is not None
+    fields: list[Any] = [model._meta.get_field(name) for name in names]
+    keyed = [*fields, pk]  # the values, then the key that finds the row
+    vendor, quote = connection.vendor, connection.ops.quote_name
+    columns = []
+    for field in keyed:
+        prepare = _preparer(field, vendor)
+        column = [row[field.attname] for row in rows]
+        columns.append(column if prepare is None else [prepare(value) for value in column])
+    table, key = quote(model._meta.db_table), quote(pk.column)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in keyed)
+            aliases = ", ".join(quote(field.column) for field in keyed)
+            sets = ", ".join(f"{quote(f.column)} = new.{quote(f.column)}" for f in fields)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS new({aliases})"  # noqa: S608
+                f" WHERE {table}.{key} = new.{key}",
+                columns,
+            )
+        else:
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {key} = %s",  # noqa: S608
+                list(zip(*columns, strict=True)),
+            )
+    return len(rows)
+
+
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Reserve `count` primary keys for rows to be written with `insert_rows`.
 

@@ -48,7 +48,7 @@ from commonweal.cases.models import (
 from commonweal.cases.services import event_fields, unused_public_ids
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import Department, District, Jurisdiction, Service
-from commonweal.core.bulk import allocate_ids, insert_dicts
+from commonweal.core.bulk import allocate_ids, insert_dicts, update_dicts
 
 BATCH = 10_000
 #: the longest field a file may hold: csv's own limit is 128 KiB, which a long description
@@ -371,14 +371,14 @@ class Importer:
             if not changes:
                 self.run.unchanged += 1
                 continue
-            for name in UPDATED:
-                setattr(current, name, fresh[name])
-            current.version += 1
-            changed.append(current)
+            changed.append(
+                {"id": current.pk, "version": current.version + 1}
+                | {name: fresh[name] for name in UPDATED}
+            )
             values = {"id": current.pk, "public_id": current.public_id, "source": current.source,
                       "source_id": current.source_id}  # fmt: skip
             events.append(self.event(values, now, {"step": "updated", "changes": changes}))
-        ServiceRequest.objects.bulk_update(changed, [*UPDATED, "version"], batch_size=500)
+        update_dicts(ServiceRequest, changed, [*UPDATED, "version"])
         insert_dicts(CaseEvent, events)
         self.run.updated += len(changed)
 
