@@ -439,6 +439,10 @@ def import_rows(
         problems.update(parsed.problems + parsed.warnings)
         if parsed.record is None:
             quarantine.append(QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row))
+            run.quarantined += 1
+            if len(quarantine) >= BATCH:  # even a file of bad rows is read in constant memory
+                QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
+                quarantine = []
             continue
         if len(batch) >= BATCH or parsed.record.source_id in in_batch:
             importer.write(batch)
@@ -451,7 +455,6 @@ def import_rows(
     problems.update(importer.noted)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
     importer.finish()
-    run.quarantined = len(quarantine)
     run.problems = dict(problems)
     run.finished_at = timezone.now()
     run.save()

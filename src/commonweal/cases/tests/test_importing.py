@@ -346,3 +346,12 @@ def test_a_long_field_is_imported_and_a_file_csv_cannot_read_stops_at_its_line(
     with pytest.raises(CommandError, match=r"long\.csv, the row starting at line 3: field larger"):
         call_command("import_requests", str(path), "--preset", "nyc")
     assert ImportRun.objects.count() == 1  # the failed run left nothing behind
+
+
+def test_rows_set_aside_are_written_as_they_come_and_all_counted(nyc, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 3)  # 16 rows set aside: written in six goes
+    run = import_file(NYC / "nyc_2018-01_rodent_legacy_53_columns.csv", preset("nyc_legacy"), nyc)
+    assert (run.rows_read, run.created, run.quarantined) == (155, 139, 16)
+    lines = list(QuarantinedRow.objects.filter(run=run).values_list("line", flat=True))
+    assert len(lines) == len(set(lines)) == 16
+    assert find_break(nyc)[1] is None
