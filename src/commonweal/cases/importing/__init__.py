@@ -277,7 +277,7 @@ class Importer:
             for case in ServiceRequest.objects.filter(
                 jurisdiction=self.jurisdiction, source=self.source,
                 source_id__any=[record.source_id for record in records],
-            )
+            ).only(*COMPARED, "public_id", "source", "source_id", "version")
         }  # fmt: skip
         rows = [self.values_of(record) for record in records]
         self.place(rows)
