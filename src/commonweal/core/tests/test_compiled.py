@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
 
 from commonweal.cases import services
 from commonweal.cases.models import ServiceRequest
@@ -13,9 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def rows_of(jurisdiction_id, public_id):
-    return ServiceRequest.objects.filter(
-        jurisdiction_id=jurisdiction_id, public_id=public_id
-    ).values_list("public_id", "status", "requested_at", "lat", "service__service_code", named=True)
+    # an annotation among the columns: the named tuple must keep the order asked for
+    return (
+        ServiceRequest.objects.filter(jurisdiction_id=jurisdiction_id, public_id=public_id)
+        .annotate(code=F("service__service_code"))
+        .values_list("public_id", "code", "status", "requested_at", "lat", named=True)
+    )
 
 
 @pytest.fixture
@@ -38,6 +42,7 @@ def test_it_answers_what_the_queryset_answers_for_each_call(city, two_requests):
         got = compiled(jurisdiction_id=city.jurisdiction.pk, public_id=case.public_id)
         assert got == list(rows_of(city.jurisdiction.pk, case.public_id))
         assert got[0].public_id == case.public_id and got[0].requested_at == case.requested_at
+        assert got[0].code == case.service.service_code
         assert got[0].requested_at.tzinfo is not None  # converted as Django converts it
     assert compiled(jurisdiction_id=city.jurisdiction.pk, public_id="NOPE") == []
     elsewhere = str(city.jurisdiction.pk + 1)  # as text: the declared int is applied
