@@ -363,10 +363,6 @@ def main() -> int:
                 options.database_url, options.workers, options.threads, bare_sql, folder
             )
         )
-        # The probe only proves one worker of each server is up; the others are still
-        # importing their code, and the first scenario measured with them booting beside it
-        # (one 240-280 ms call in several runs). Let them finish.
-        time.sleep(5)
         plans = psycopg.connect(options.database_url.replace("postgres://", "postgresql://"))
         print(ROW.format("scenario", "req/s", "p50 ms", "p99 ms", "raw p50", "raw p99",
                          "bare50", "bare99", "/raw", "/bare"))  # fmt: skip
