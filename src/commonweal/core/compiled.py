@@ -66,12 +66,12 @@ class CompiledQuery:
             for position, (name, kind) in enumerate(self.types.items(), start=1)
         }
 
-    def compile(self, alias: str) -> _Compiled:
+    def compile(self) -> _Compiled:
         stand_ins = self.stand_ins()
         queryset: Any = self.build(**stand_ins)  # (django-stubs do not know `_fields`)
         if not queryset._fields or queryset._iterable_class is not NamedValuesListIterable:
             raise ImproperlyConfigured("a compiled query is a values_list(..., named=True)")
-        compiler = queryset.query.get_compiler(using=alias)
+        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
         slots = tuple(
@@ -96,7 +96,7 @@ class CompiledQuery:
         connection = connections[DEFAULT_DB_ALIAS]
         compiled = self._compiled.get(connection.vendor)
         if compiled is None:
-            compiled = self._compiled[connection.vendor] = self.compile(DEFAULT_DB_ALIAS)
+            compiled = self._compiled[connection.vendor] = self.compile()
         params = [
             value if name is None else self.types[name](values[name])
             for name, value in compiled.params

@@ -54,7 +54,7 @@ def public_services(jurisdiction: Jurisdiction) -> list[Any]:
     return PUBLIC_SERVICES(jurisdiction_id=jurisdiction.pk)
 
 
-def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
+def public_requests(jurisdiction: Jurisdiction | int) -> QuerySet[ServiceRequest]:
     """Requests as rows of their public columns only: the requester is not even joined."""
     return ServiceRequest.objects.filter(jurisdiction=jurisdiction)
 
@@ -69,7 +69,7 @@ def public_rows(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest, 
 
 ONE_PUBLIC_ROW = CompiledQuery(
     lambda jurisdiction_id, public_id: public_rows(
-        ServiceRequest.objects.filter(jurisdiction_id=jurisdiction_id, public_id=public_id)
+        public_requests(jurisdiction_id).filter(public_id=public_id)
     )[:1],
     jurisdiction_id=int,
     public_id=str,

@@ -30,8 +30,9 @@ class GunicornApplication(BaseApplication):
 def warm_up() -> None:
     """Import every view and build the URL tables once, in gunicorn's master, before it forks
     the workers. Django does this lazily at a process's first request: half a second that a
-    caller of each new worker waited (a 640 ms first answer, 10 ms once warmed). No database
-    connection is opened here: connections are not shared across a fork."""
+    caller of each new worker waited (a 640 ms first answer, 10 ms once warmed). Any database
+    connection the master opened (the system checks) is closed first: a connection must not
+    be shared by the processes a fork makes."""
     resolver = get_resolver()
     resolver.url_patterns  # noqa: B018 (imports the URLconf and every view it names)
     resolver.reverse_dict  # noqa: B018 (builds the tables `reverse` reads)
