@@ -111,7 +111,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that asks the server nothing when the
+    # connection's socket is quiet (see commonweal.core.postgresql.base).
+    DATABASES["default"]["ENGINE"] = "commonweal.core.postgresql"
+if DATABASES["default"]["ENGINE"] == "commonweal.core.postgresql" and os.environ.get(
     "DATABASE_SERVER_SIDE_BINDING", "1"
 ) not in ("0", "false", "no"):
     # Parameters travel apart from the SQL, so psycopg prepares a statement the fifth time a
