@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 
@@ -20,16 +21,28 @@ def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [field for field in model._meta.concrete_fields if field.column]
 
 
-def _preparer(field: models.Field[Any, Any], vendor: str) -> Callable[[Any], Any]:
+def _json_text(value: Any) -> str | None:
+    """A JSON field's value as text: orjson's where it can (ten times faster), the standard
+    encoder's for what orjson refuses (integers beyond 64 bits, keys that are not text)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _preparer(field: models.Field[Any, Any], vendor: str) -> Callable[[Any], Any] | None:
+    """How a value of `field` is handed to the driver; None when it goes as it is."""
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+        return _json_text
     if isinstance(field, models.DateTimeField) and vendor == "sqlite":
         return lambda value: (
             None if value is None else str(value.astimezone(dt.UTC).replace(tzinfo=None))
         )
     if isinstance(field, models.DateField) and vendor == "sqlite":
         return lambda value: None if value is None else value.isoformat()
-    return lambda value: value
+    return None
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> int:
@@ -52,7 +65,13 @@ def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> i
         fields = [field for field in fields if field is not pk]
     vendor = connection.vendor
     plan = [(field.attname, field.get_default(), _preparer(field, vendor)) for field in fields]
-    values = ([convert(row.get(name, default)) for name, default, convert in plan] for row in rows)
+    values = (
+        [
+            row.get(name, default) if convert is None else convert(row.get(name, default))
+            for name, default, convert in plan
+        ]
+        for row in rows
+    )
     _write(model, fields, values)
     return len(rows)
 

@@ -152,7 +152,12 @@ def _state(
 def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     """Parse one CSV row; problems keep it out (quarantine), warnings are only counted."""
     parsed = Parsed(record=None)
-    value = lambda name: row.get(mapping.columns[name], "").strip() if mapping.column(name) else ""  # noqa: E731
+    columns = mapping.columns
+
+    def value(name: str) -> str:
+        column = columns.get(name)
+        return row.get(column, "").strip() if column else ""
+
     source_id = value("source_id")
     if not source_id:
         parsed.problems.append("missing source id")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from commonweal.cases import services
-from commonweal.cases.models import ServiceRequest, Status
-from commonweal.core.bulk import update_dicts
+from commonweal.cases.models import ImportRun, QuarantinedRow, ServiceRequest, Status
+from commonweal.core.bulk import insert_dicts, update_dicts
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,20 @@ def test_update_dicts_sets_the_named_columns_of_the_given_rows_only(city, three)
     assert one.address == first.address and one.long == first.long  # columns not named stay
     assert ServiceRequest.objects.values().get(pk=untouched.pk) == before
     assert update_dicts(ServiceRequest, [], ["status"]) == 0
+
+
+def test_insert_dicts_stores_json_values_as_the_standard_encoder_reads_them(city):
+    run = ImportRun.objects.create(
+        jurisdiction=city.jurisdiction, source="test", file_name="f.csv", file_sha256="0" * 64
+    )
+    plain = {"text": "naïve “quotes”\u2028\U0001f600", "list": [1, None, True, {"a": 1.5}]}
+    unusual = {"big": 2**70, 7: "a key that is a number"}  # what orjson refuses
+    written = insert_dicts(
+        QuarantinedRow,
+        [{"run_id": run.pk, "line": 2, "problems": ["p"], "row": plain},
+         {"run_id": run.pk, "line": 3, "problems": [], "row": unusual}],
+    )  # fmt: skip
+    assert written == 2
+    stored = dict(QuarantinedRow.objects.filter(run=run).values_list("line", "row"))
+    assert stored == {2: plain, 3: json.loads(json.dumps(unusual))}
+    assert stored[3] == {"big": 2**70, "7": "a key that is a number"}
