@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commonweal.analytics import charts, report
-from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, current_engine
+from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, ready_engine
 from commonweal.catalog.models import District
 from commonweal.console.access import staff_required
 from commonweal.core.forms import style
@@ -57,6 +57,17 @@ class SliceForm(forms.Form):
         )
 
 
+#: seconds a client is asked to wait while its server process loads the rollups
+RETRY_AFTER = 5
+
+
+def _loading_message() -> str:
+    return _(
+        "This server process is loading the performance figures (after a restart, a large "
+        "city's take a few seconds). Try again in a moment."
+    )
+
+
 #: the API's names for the form's fields
 API_NAMES = {"start": "from", "end": "to"}
 
@@ -84,7 +95,12 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
     form = SliceForm(_renamed(request.GET))
     if not form.is_valid():
         return JsonResponse({"errors": _errors(form)}, status=400)
-    engine = current_engine()
+    engine = ready_engine()
+    if engine is None:
+        errors = [{"field": "", "message": _loading_message()}]
+        response = JsonResponse({"errors": errors}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     if engine.manifest.empty:
         message = _(
             "There is no analytics snapshot yet; the worker builds it, "
@@ -118,8 +134,13 @@ def _renamed(query: Any) -> dict[str, str]:
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    engine = current_engine()
     form = SliceForm(_renamed(request.GET) if request.GET else None)
+    engine = ready_engine()
+    if engine is None:
+        loading = {"form": form, "loading": _loading_message()}
+        response = render(request, "analytics/dashboard.html", loading, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     context: dict[str, Any] = {
         "form": form,
         "snapshot": _snapshot(engine),

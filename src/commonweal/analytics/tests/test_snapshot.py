@@ -307,3 +307,63 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert 'data-chart="volume"' in html and "The figures as a table" in html
     assert 'data-table="equity"' in html and 'data-table="pareto"' in html
     assert client.get("/console/performance/", {"from": "x"}).status_code == 400
+
+
+def test_a_request_does_not_wait_for_its_process_to_load_the_rollups(
+    city, history, client, monkeypatch
+):
+    snapshot.refresh()
+    release = threading.Event()
+    real_sync = Engine.sync
+
+    def slow_sync(self, **options):  # a ten-million-request city's load, held by the test
+        assert release.wait(30)
+        return real_sync(self, **options)
+
+    monkeypatch.setattr(Engine, "sync", slow_sync)
+    monkeypatch.setattr(engine_module, "FIRST_LOAD_WAIT", 0.05)
+    client.force_login(city.carla)
+    page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
+    assert (page.status_code, page["Retry-After"]) == (503, "5")
+    assert b'data-state="loading"' in page.content
+    assert b'href="/console/performance/?from=2026-03-01&amp;to=2026-03-31"' in page.content
+    api = client.get("/console/performance/api/summary.json")
+    assert (api.status_code, api["Retry-After"]) == (503, "5")
+    assert "loading" in api.json()["errors"][0]["message"]
+    spanish = client.get("/console/performance/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "está cargando las cifras" in spanish.content.decode()
+
+    release.set()  # the load ends; the process answers from then on
+    for _ in range(200):
+        page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
+        if page.status_code != 503:
+            break
+        time.sleep(0.05)
+    assert page.status_code == 200
+    assert b'data-kpi="requests"' in page.content
+    assert client.get("/console/performance/api/summary.json").json()["data"]
+
+
+def test_a_first_load_that_fails_is_an_error_not_endless_loading(
+    city, history, monkeypatch, caplog
+):
+    snapshot.refresh()
+
+    def broken(self, **options):
+        raise OSError("a rollup file cannot be read")
+
+    monkeypatch.setattr(Engine, "sync", broken)
+    with pytest.raises(OSError, match="cannot be read"):
+        engine_module.ready_engine()
+    assert "loading the analytics rollups of" in caplog.text  # the background load's failure
+
+
+def test_a_server_process_starts_loading_the_rollups_as_it_starts(city, history, monkeypatch):
+    assert engine_module.preload() is None  # no snapshot yet: nothing to load
+    snapshot.refresh()
+    loading = engine_module.preload()
+    assert loading is not None and loading.wait(30)
+    monkeypatch.setattr(engine_module, "FIRST_LOAD_WAIT", 0)
+    engine = engine_module.ready_engine()  # loaded already: no wait
+    assert engine is not None
+    assert report.summary(engine, Slice())[0]["requests"] == 5

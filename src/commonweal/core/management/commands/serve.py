@@ -8,6 +8,7 @@ from django.db import connections
 from django.urls import get_resolver
 from gunicorn.app.base import BaseApplication
 
+from commonweal.analytics.engine import preload
 from commonweal.wsgi import application
 
 
@@ -59,5 +60,13 @@ class Command(BaseCommand):
                 "threads": options["threads"],
                 "accesslog": "-" if options["verbosity"] > 0 else None,
                 "timeout": 60,
+                "post_worker_init": start_worker,
             }
         ).run()
+
+
+def start_worker(worker: Any) -> None:
+    """In each worker as it starts: begin loading the analytics rollups in the background, so
+    that the first dashboard finds them loaded (after the fork: DuckDB's threads must not be
+    forked)."""
+    preload()
