@@ -309,19 +309,35 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert client.get("/console/performance/", {"from": "x"}).status_code == 400
 
 
-def test_a_request_does_not_wait_for_its_process_to_load_the_rollups(
-    city, history, client, monkeypatch
-):
-    snapshot.refresh()
+@pytest.fixture
+def held_load(monkeypatch):
+    """Loading the rollups takes until the test sets the returned event (as a load of ten
+    million requests takes seconds); a request waits 50 ms for a first load."""
     release = threading.Event()
     real_sync = Engine.sync
 
-    def slow_sync(self, **options):  # a ten-million-request city's load, held by the test
+    def slow_sync(self, **options):
         assert release.wait(30)
         return real_sync(self, **options)
 
     monkeypatch.setattr(Engine, "sync", slow_sync)
     monkeypatch.setattr(engine_module, "FIRST_LOAD_WAIT", 0.05)
+    return release
+
+
+def loaded_engine() -> Engine:
+    for _ in range(200):
+        engine = engine_module.ready_engine()
+        if engine is not None:
+            return engine
+        time.sleep(0.05)
+    raise AssertionError("the rollups never loaded")
+
+
+def test_a_request_does_not_wait_for_its_process_to_load_the_rollups(
+    city, history, client, held_load
+):
+    snapshot.refresh()
     client.force_login(city.carla)
     page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
     assert (page.status_code, page["Retry-After"]) == (503, "5")
@@ -333,12 +349,9 @@ def test_a_request_does_not_wait_for_its_process_to_load_the_rollups(
     spanish = client.get("/console/performance/", HTTP_ACCEPT_LANGUAGE="es")
     assert "está cargando las cifras" in spanish.content.decode()
 
-    release.set()  # the load ends; the process answers from then on
-    for _ in range(200):
-        page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
-        if page.status_code != 503:
-            break
-        time.sleep(0.05)
+    held_load.set()  # the load ends; the process answers from then on
+    loaded_engine()
+    page = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
     assert page.status_code == 200
     assert b'data-kpi="requests"' in page.content
     assert client.get("/console/performance/api/summary.json").json()["data"]
@@ -367,3 +380,14 @@ def test_a_server_process_starts_loading_the_rollups_as_it_starts(city, history,
     engine = engine_module.ready_engine()  # loaded already: no wait
     assert engine is not None
     assert report.summary(engine, Slice())[0]["requests"] == 5
+
+
+def test_the_first_snapshot_loads_in_the_background_too(city, history, held_load):
+    held_load.set()
+    before = loaded_engine()  # no snapshot yet: an engine that holds nothing
+    assert before.manifest.empty
+    held_load.clear()
+    snapshot.refresh()  # the first snapshot, maybe of a whole imported history
+    assert engine_module.ready_engine() is None
+    held_load.set()
+    assert report.summary(loaded_engine(), Slice())[0]["requests"] == 5
