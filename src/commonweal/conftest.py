@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from commonweal import testing
+from commonweal.analytics import engine as analytics_engine
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Channel, Role
@@ -22,9 +23,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def analytics_in_tmp(settings, tmp_path):
-    """Each test's analytics snapshot lives in its own directory."""
+def analytics_in_tmp(settings, tmp_path, monkeypatch):
+    """Each test's analytics snapshot lives in its own directory, and a request waits for its
+    first load (a blink for a test's snapshot) however busy the machine: tests of the wait
+    itself set a short one."""
     settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "analytics"
+    monkeypatch.setattr(analytics_engine, "FIRST_LOAD_WAIT", 30.0)
 
 
 @pytest.fixture(autouse=True)
