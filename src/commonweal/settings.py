@@ -248,6 +248,9 @@ COMMONWEAL_COMPLAINT_DAYS = int(os.environ.get("COMMONWEAL_COMPLAINT_DAYS", "15"
 COMMONWEAL_ANALYTICS_DIR = Path(
     os.environ.get("COMMONWEAL_ANALYTICS_DIR") or DATA_DIR / "analytics"
 ).resolve()
+#: whether each server worker loads the analytics rollups as it starts (memory from the start,
+#: no wait at the first dashboard) or at its first dashboard (see analytics.engine)
+COMMONWEAL_ANALYTICS_PRELOAD = env_bool("COMMONWEAL_ANALYTICS_PRELOAD", True)
 
 #: dotted path of the address geocoder (see commonweal.catalog.geocoding)
 COMMONWEAL_GEOCODER = os.environ.get(

@@ -38,6 +38,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from django.conf import settings
 
 from commonweal.analytics import rollups, snapshot
 
@@ -574,9 +575,10 @@ def ready_engine(directory: Path | None = None) -> Engine | None:
 def preload() -> threading.Event | None:
     """Start loading the rollups in the background when there is a snapshot (a server
     process calls this as it starts, so that the first dashboard finds them loaded); return
-    the event set when that load ends, or None when there is nothing to load."""
+    the event set when that load ends, or None when there is nothing to load or the
+    installation chose to load at the first dashboard (`COMMONWEAL_ANALYTICS_PRELOAD`)."""
     directory = snapshot.analytics_dir()
-    if snapshot.read_manifest(directory).empty:
+    if not settings.COMMONWEAL_ANALYTICS_PRELOAD or snapshot.read_manifest(directory).empty:
         return None
     return _load_in_background(directory)
 

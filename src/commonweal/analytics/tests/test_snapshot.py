@@ -371,9 +371,14 @@ def test_a_first_load_that_fails_is_an_error_not_endless_loading(
     assert "loading the analytics rollups of" in caplog.text  # the background load's failure
 
 
-def test_a_server_process_starts_loading_the_rollups_as_it_starts(city, history, monkeypatch):
+def test_a_server_process_starts_loading_the_rollups_as_it_starts(
+    city, history, monkeypatch, settings
+):
     assert engine_module.preload() is None  # no snapshot yet: nothing to load
     snapshot.refresh()
+    settings.COMMONWEAL_ANALYTICS_PRELOAD = False  # the installation loads at first use
+    assert engine_module.preload() is None
+    settings.COMMONWEAL_ANALYTICS_PRELOAD = True
     loading = engine_module.preload()
     assert loading is not None and loading.wait(30)
     monkeypatch.setattr(engine_module, "FIRST_LOAD_WAIT", 0)
