@@ -115,9 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check that asks the server nothing when the
     # connection's socket is quiet (see commonweal.core.postgresql.base).
     DATABASES["default"]["ENGINE"] = "commonweal.core.postgresql"
-if DATABASES["default"]["ENGINE"] == "commonweal.core.postgresql" and os.environ.get(
-    "DATABASE_SERVER_SIDE_BINDING", "1"
-) not in ("0", "false", "no"):
+if DATABASES["default"]["ENGINE"] == "commonweal.core.postgresql" and env_bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
     # Parameters travel apart from the SQL, so psycopg prepares a statement the fifth time a
     # connection runs it and PostgreSQL stops planning it again (an Open311 request's
     # five-join query: 0.47 → 0.14 ms). Set DATABASE_SERVER_SIDE_BINDING=0 behind a pooler

@@ -564,9 +564,12 @@ def ready_engine(directory: Path | None = None) -> Engine | None:
     directory = directory or snapshot.analytics_dir()
     with _engines_lock:
         engine = _engines.get(directory)
-    # an engine that holds nothing (there was no snapshot when it loaded) is not loaded: the
-    # first snapshot, maybe of a whole imported history, loads like a first load
-    loaded = engine is not None and not engine.manifest.empty
+    # an engine that holds nothing (there was no snapshot when it loaded) stands only while
+    # there is still none: the first snapshot, maybe of a whole imported history, loads like a
+    # first load
+    loaded = engine is not None and (
+        not engine.manifest.empty or snapshot.read_manifest(directory).empty
+    )
     if not loaded and not _load_in_background(directory).wait(FIRST_LOAD_WAIT):
         return None
     return current_engine(directory)

@@ -68,6 +68,13 @@ def _loading_message() -> str:
     )
 
 
+def _retry_later(response: HttpResponse) -> HttpResponse:
+    """The 503 answer while this process loads the rollups."""
+    response.status_code = 503
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 #: the API's names for the form's fields
 API_NAMES = {"start": "from", "end": "to"}
 
@@ -98,9 +105,7 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
     engine = ready_engine()
     if engine is None:
         errors = [{"field": "", "message": _loading_message()}]
-        response = JsonResponse({"errors": errors}, status=503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return _retry_later(JsonResponse({"errors": errors}))
     if engine.manifest.empty:
         message = _(
             "There is no analytics snapshot yet; the worker builds it, "
@@ -138,9 +143,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     engine = ready_engine()
     if engine is None:
         loading = {"form": form, "loading": _loading_message()}
-        response = render(request, "analytics/dashboard.html", loading, status=503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return _retry_later(render(request, "analytics/dashboard.html", loading))
     context: dict[str, Any] = {
         "form": form,
         "snapshot": _snapshot(engine),

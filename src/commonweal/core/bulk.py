@@ -23,7 +23,9 @@ def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 def _json_text(value: Any) -> str | None:
     """A JSON field's value as text: orjson's where it can (ten times faster), the standard
-    encoder's for what orjson refuses (integers beyond 64 bits, keys that are not text)."""
+    encoder's for what orjson refuses (integers beyond 64 bits, keys that are not text).
+    orjson writes NaN and infinities as null, where the standard encoder wrote `NaN`, which is
+    not JSON (PostgreSQL refused it)."""
     if value is None:
         return None
     try:

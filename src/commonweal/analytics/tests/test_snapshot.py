@@ -391,6 +391,7 @@ def test_the_first_snapshot_loads_in_the_background_too(city, history, held_load
     held_load.set()
     before = loaded_engine()  # no snapshot yet: an engine that holds nothing
     assert before.manifest.empty
+    assert engine_module.ready_engine() is before  # no load again while there is none
     held_load.clear()
     snapshot.refresh()  # the first snapshot, maybe of a whole imported history
     assert engine_module.ready_engine() is None
