@@ -84,6 +84,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+#: The Open311 API's shorter chain (`commonweal.wsgi` serves /open311/v2/ with it): callers
+#: authenticate with a key, so the API has no use for sessions, CSRF cookies, logged-in
+#: users, messages or static files. Security headers, the language of error messages and
+#: Content-Length stay.
+API_MIDDLEWARE = [
+    name
+    for name in MIDDLEWARE
+    if name.rsplit(".", 1)[1]
+    not in {
+        "WhiteNoiseMiddleware",
+        "SessionMiddleware",
+        "CsrfViewMiddleware",
+        "AuthenticationMiddleware",
+        "MessageMiddleware",
+    }
+]
+#: where the API's handler takes over (PATH_INFO, after any script prefix)
+API_PATH_PREFIX = "/open311/v2/"
 
 ROOT_URLCONF = "commonweal.urls"
 WSGI_APPLICATION = "commonweal.wsgi.application"

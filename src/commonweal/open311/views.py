@@ -119,6 +119,15 @@ class Open311View(APIView):
         super().initial(request, *args, **kwargs)
         refuse_nul_characters(request, kwargs)
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """The path's `.json` or `.xml` is the format (GeoReport v2); the Accept header is not
+        asked, so a client that sends `Accept: application/xml` for `services.json` gets
+        JSON, not a 406."""
+        for renderer in self.get_renderers():
+            if renderer.format == self.format_kwarg:
+                return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
     def jurisdiction(self, request: Request) -> Jurisdiction:
         """The jurisdiction asked for; needed only when the server has several."""
         code = value_of(request.query_params, "jurisdiction_id") or value_of(

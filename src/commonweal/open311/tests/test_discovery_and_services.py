@@ -114,3 +114,12 @@ def test_the_developer_page_explains_the_api_in_both_languages(client, city):
     assert "http://testserver/open311/v2/" in page and "open311_key create" in page
     spanish = client.get("/open311/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "API Open311 para desarrolladores" in spanish
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/html", "application/json"])
+def test_the_paths_suffix_is_the_format_whatever_the_accept_header(client, city, accept):
+    as_json = client.get(f"{BASE}/services.json", HTTP_ACCEPT=accept)
+    assert as_json.status_code == 200 and as_json["Content-Type"].startswith("application/json")
+    assert as_json.json()[0]["service_code"]
+    as_xml = client.get(f"{BASE}/services.xml", HTTP_ACCEPT=accept)
+    assert as_xml.status_code == 200 and parse_xml(as_xml).tag == "services"
