@@ -84,13 +84,11 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 class PostThrottle(SimpleRateThrottle):
-    """Counts only POSTs: reading is not limited here. Rates: settings.OPEN311_POST_RATES."""
+    """Counts POSTs (`Open311View.get_throttles`: reading is not limited here). Rates:
+    settings.OPEN311_POST_RATES."""
 
     def get_rate(self) -> str | None:
         return str(settings.OPEN311_POST_RATES[str(self.scope)])
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        return request.method != "POST" or super().allow_request(request, view)
 
 
 class PostPerKeyThrottle(PostThrottle):
@@ -118,6 +116,10 @@ class Open311View(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         refuse_nul_characters(request, kwargs)
+
+    def get_throttles(self) -> list[Any]:
+        """Only POSTs are limited; a GET builds no throttle at all."""
+        return super().get_throttles() if self.request.method == "POST" else []
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         """The path's `.json` or `.xml` is the format (GeoReport v2); the Accept header is not
