@@ -27,10 +27,8 @@ refresh's day, so that "due before the refresh" stays exact.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-import os
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -537,6 +535,12 @@ _building: dict[Path, threading.Event] = {}
 #: million requests takes 8 to 13 s, longer than a request should hang (and, at a larger city,
 #: longer than gunicorn lets a worker be silent before it kills it)
 FIRST_LOAD_WAIT = 2.0
+#: Background loads of one snapshot take turns across processes (a lock file beside it): the
+#: workers of a server that has just started would otherwise all load at once and take both
+#: cores from the requests. The loading thread keeps its normal priority: at the lowest one
+#: (tried), it was left waiting for the CPU while it held Python's interpreter lock, and the
+#: requests of its process waited with it (API calls of 200 to 700 ms after a start).
+LOAD_LOCK = ".load.lock"
 
 
 def current_engine(directory: Path | None = None) -> Engine:
@@ -597,13 +601,13 @@ def _load_in_background(directory: Path) -> threading.Event:
 
     def load() -> None:
         try:
-            lowest_priority()
-            fresh = Engine(directory)
-            # DuckDB works on the calling thread alone: the load on this low-priority one, a
-            # page's queries (still side by side) on the request's threads, so that no thread
-            # of DuckDB's own inherits this one's priority (a page costs about the same).
-            fresh.con.execute("SET threads = 1")
-            fresh.sync()
+            with snapshot.exclusive(directory, LOAD_LOCK):
+                fresh = Engine(directory)
+                # DuckDB works on the calling thread alone: the load on one core, leaving the
+                # other to the server's requests; a page's queries still run side by side,
+                # each on a thread of the page's own (a page costs about the same).
+                fresh.con.execute("SET threads = 1")
+                fresh.sync()
             with _engines_lock:
                 _engines[directory] = fresh
         except Exception:  # the next request loads in its turn, and fails where it can be seen
@@ -615,11 +619,3 @@ def _load_in_background(directory: Path) -> threading.Event:
 
     threading.Thread(target=load, name="engine-load", daemon=True).start()
     return done
-
-
-def lowest_priority() -> None:
-    """Give the calling thread the lowest CPU priority (Linux keeps a nice value per thread), so
-    that a background load takes only the time that requests leave: the workers of a server
-    that has just started all load at once."""
-    with contextlib.suppress(AttributeError, OSError):  # elsewhere the load simply competes
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

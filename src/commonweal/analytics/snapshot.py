@@ -156,9 +156,11 @@ class RefreshReport:
 
 
 @contextmanager
-def _exclusive(directory: Path) -> Iterator[None]:
-    """One refresh at a time per snapshot (the worker's and a command's wait for each other)."""
-    with (directory / ".lock").open("w") as handle:
+def exclusive(directory: Path, lock: str = ".lock") -> Iterator[None]:
+    """One holder at a time of a snapshot's `lock`, across processes: by default one refresh
+    at a time (the worker's and a command's wait for each other)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / lock).open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -170,7 +172,7 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
     """Bring the snapshot up to date with the case log; rebuild it all when asked or new."""
     directory = analytics_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    with _exclusive(directory):
+    with exclusive(directory):
         return _refresh(directory, full, source or extract.current_source())
 
 

@@ -128,9 +128,8 @@ def test_a_city_without_requests_has_an_empty_snapshot_not_an_error(city):
 
 def test_one_refresh_at_a_time(city, history):
     directory = snapshot.analytics_dir()
-    directory.mkdir(parents=True)
     done = threading.Event()
-    with snapshot._exclusive(directory):
+    with snapshot.exclusive(directory):
         worker = threading.Thread(target=lambda: (snapshot.refresh(), done.set()))
         worker.start()
         assert not done.wait(0.5)  # it waits for the lock …
@@ -396,4 +395,17 @@ def test_the_first_snapshot_loads_in_the_background_too(city, history, held_load
     snapshot.refresh()  # the first snapshot, maybe of a whole imported history
     assert engine_module.ready_engine() is None
     held_load.set()
+    assert report.summary(loaded_engine(), Slice())[0]["requests"] == 5
+
+
+def test_the_processes_of_a_server_take_turns_to_load_the_rollups(city, history, monkeypatch):
+    """Each server worker loads the rollups as it starts; they load one after another, so
+    that a starting server keeps a core for its requests."""
+    snapshot.refresh()
+    monkeypatch.setattr(engine_module, "FIRST_LOAD_WAIT", 0.05)
+    with snapshot.exclusive(snapshot.analytics_dir(), engine_module.LOAD_LOCK):
+        # another worker is loading: this one waits its turn
+        assert engine_module.ready_engine() is None
+        time.sleep(0.5)
+        assert engine_module.ready_engine() is None
     assert report.summary(loaded_engine(), Slice())[0]["requests"] == 5
