@@ -9,13 +9,17 @@ with keep-alive connections, a fixed number of calls) reports throughput and p50
 two baselines run the same SQL and `json.dumps` without the framework: "raw" straight through
 psycopg in the load generator's own threads (no HTTP at all), and "bare" served over HTTP by
 the same gunicorn setup from `bench/bare_wsgi.py` (no Django, no DRF). The overhead ratios
-are p50 over p50. Every GET query's plan
-is printed, with any node that is not an index scan named.
+are p50 over p50. The last three columns are the CPU time our server's processes and the
+bare server's spend per call (read from /proc; the database's own time is the same SQL for
+both and is not counted) and their ratio: steadier than latency on a shared machine, where
+a call's latency also counts the time it waited for a core. Every GET query's plan is
+printed, with any node that is not an index scan named.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -30,12 +34,13 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 PORT = 8311
 BARE_PORT = 8312
 Sql = tuple[str, tuple[Any, ...]]
-ROW = "{:<34} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6}"
+ROW = "{:<34} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}"
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Result:
     latencies: list[float]
     seconds: float
     errors: int
+    #: CPU seconds the server's processes spent per call (None: not measured)
+    cpu_per_call: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -54,14 +61,36 @@ class Result:
 
 
 def run_load(
-    calls: list[Callable[[Any], bool]], clients: int, connect: Callable[[], Any]
+    calls: list[Callable[[Any], bool]],
+    clients: int,
+    connect: Callable[[], Any],
+    server: subprocess.Popen[bytes] | None = None,
 ) -> Result:
-    """Run the calls on `clients` threads, each with its own connection; time each call.
+    """Run the calls on `clients` threads, each with its own connection; time each call, and
+    count the CPU time of the `server`'s processes over them.
 
     A few calls go first, untimed, so that every server worker has connected to the
     database and loaded the code it needs: the figures are for a server that is running."""
-    run_calls(calls[: clients * 3], clients, connect)
-    return run_calls(calls, clients, connect)
+    run_calls(calls[: clients * 10], clients, connect)
+    before = server_cpu(server) if server else 0.0
+    result = run_calls(calls, clients, connect)
+    if server:
+        result.cpu_per_call = (server_cpu(server) - before) / len(calls)
+    return result
+
+
+def server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user and system) used so far by a server and its live worker processes
+    (Linux /proc). A steadier measure than latency on a shared machine: it does not count
+    the time a call waits for a core."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = 0.0
+    for pid in [server.pid, *map(int, children)]:
+        with contextlib.suppress(FileNotFoundError):  # a worker that has just exited
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def run_calls(
@@ -378,15 +407,16 @@ def main() -> int:
         )
         plans = psycopg.connect(options.database_url.replace("postgres://", "postgresql://"))
         print(ROW.format("scenario", "req/s", "p50 ms", "p99 ms", "raw p50", "raw p99",
-                         "bare50", "bare99", "/raw", "/bare"))  # fmt: skip
+                         "bare50", "bare99", "/raw", "/bare", "cpu ms", "bare", "/bare"))  # fmt: skip
         offset = 0
         for scenario in built:
             served = run_load(
                 scenario.http_calls,
                 options.clients,
                 lambda: http.client.HTTPConnection("127.0.0.1", PORT, timeout=30),
+                servers[0],
             )
-            cells = ["-"] * 6
+            cells = ["-"] * 6 + [f"{(served.cpu_per_call or 0) * 1000:.2f}", "-", "-"]
             if scenario.raw_sql:
                 raw = run_load(
                     [raw_query(*sql) for sql in scenario.raw_sql],
@@ -399,11 +429,15 @@ def main() -> int:
                     [http_get(f"/{n}") for n in numbers],
                     options.clients,
                     lambda: http.client.HTTPConnection("127.0.0.1", BARE_PORT, timeout=30),
+                    servers[1],
                 )
+                ours_cpu, bare_cpu = served.cpu_per_call or 0.0, over_http.cpu_per_call or 0.0
                 cells = [f"{raw.percentile(0.5):.1f}", f"{raw.percentile(0.99):.1f}",
                          f"{over_http.percentile(0.5):.1f}", f"{over_http.percentile(0.99):.1f}",
                          f"{served.percentile(0.5) / raw.percentile(0.5):.1f}x",
-                         f"{served.percentile(0.5) / over_http.percentile(0.5):.1f}x"]  # fmt: skip
+                         f"{served.percentile(0.5) / over_http.percentile(0.5):.1f}x",
+                         f"{ours_cpu * 1000:.2f}", f"{bare_cpu * 1000:.2f}",
+                         f"{ours_cpu / bare_cpu:.1f}x" if bare_cpu else "-"]  # fmt: skip
             print(ROW.format(scenario.name, f"{served.throughput:.0f}", f"{served.percentile(0.5):.1f}",
                              f"{served.percentile(0.99):.1f}", *cells) + (f"  ({served.errors} errors)" if served.errors else ""))  # fmt: skip
             if scenario.sql:
