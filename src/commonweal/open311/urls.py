@@ -3,7 +3,7 @@ aliases real clients use (`service/…`, `request/…`), and the OpenAPI documen
 
 from typing import Any
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from commonweal.open311 import views
@@ -46,5 +46,5 @@ urlpatterns = [
         SpectacularJSONAPIView.as_view(urlconf="commonweal.open311.urls"),
         name="openapi",
     ),
-    path("<path:rest>", views.unknown_resource),
+    re_path(r"^(?P<rest>.*)$", views.unknown_resource),  # the endpoint's own root too
 ]

@@ -553,8 +553,10 @@ def guide(request: HttpRequest) -> HttpResponse:
 
 
 def unknown_resource(request: HttpRequest, rest: str) -> HttpResponse:
-    """Any other path under the endpoint: a 404 in the format the path asks for."""
-    body = [{"code": 404, "description": f"There is no resource {rest} here."}]
+    """Any other path under the endpoint, its root included: a 404 in the format the path
+    asks for (XML, the specification's default, when it asks for none)."""
+    where = f"There is no resource {rest} here." if rest else "Name a resource."
+    body = [{"code": 404, "description": f"{where} discovery.xml lists this endpoint's."}]
     if rest.endswith(".json"):
         return HttpResponse(
             json.dumps(body), status=404, content_type="application/json; charset=utf-8"

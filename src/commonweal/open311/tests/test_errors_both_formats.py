@@ -74,3 +74,9 @@ def test_a_server_failure_is_a_500_in_the_format_without_a_traceback(
     response = client.get(f"{BASE}/services.{fmt}")
     assert response.status_code == 500 and codes_of(response, fmt) == [500]
     assert b"secret detail" not in response.content and b"Traceback" not in response.content
+
+
+def test_the_endpoints_root_is_an_open311_404_that_points_to_discovery(client, city):
+    response = client.get(f"{BASE}/")
+    assert response.status_code == 404 and codes_of(response, "xml") == [404]
+    assert "discovery.xml" in parse_xml(response).findtext("error/description")
