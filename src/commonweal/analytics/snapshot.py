@@ -171,7 +171,6 @@ def exclusive(directory: Path, lock: str = ".lock") -> Iterator[None]:
 def refresh(*, full: bool = False, source: extract.Source | None = None) -> RefreshReport:
     """Bring the snapshot up to date with the case log; rebuild it all when asked or new."""
     directory = analytics_dir()
-    directory.mkdir(parents=True, exist_ok=True)
     with exclusive(directory):
         return _refresh(directory, full, source or extract.current_source())
 

@@ -556,7 +556,7 @@ def unknown_resource(request: HttpRequest, rest: str) -> HttpResponse:
     """Any other path under the endpoint, its root included: a 404 in the format the path
     asks for (XML, the specification's default, when it asks for none)."""
     where = f"There is no resource {rest} here." if rest else "Name a resource."
-    body = [{"code": 404, "description": f"{where} discovery.xml lists this endpoint's."}]
+    body = [{"code": 404, "description": f"{where} discovery.xml describes this endpoint."}]
     if rest.endswith(".json"):
         return HttpResponse(
             json.dumps(body), status=404, content_type="application/json; charset=utf-8"
