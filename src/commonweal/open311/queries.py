@@ -11,6 +11,7 @@ from commonweal.cases.models import OPEN_STATUSES, CaseEvent, Outcome, ServiceRe
 from commonweal.catalog.geo import within_metres
 from commonweal.catalog.models import Jurisdiction, Service, ServiceAttribute
 from commonweal.core.compiled import CompiledQuery
+from commonweal.core.plans import planned_for_each_call
 from commonweal.open311.params import RequestQuery
 
 #: the public columns of a request, as the names the representations read
@@ -138,7 +139,10 @@ def page_of_queryset(
 
 
 def page_of(requests: QuerySet[ServiceRequest], query: RequestQuery) -> list[Any]:
-    return list(page_of_queryset(requests, query))
+    """The page's rows; the query is planned for its own filters and window (a list's best
+    plan depends on how many requests they match: `core.plans`)."""
+    with planned_for_each_call():
+        return list(page_of_queryset(requests, query))
 
 
 def public_notes(request_ids: list[int]) -> dict[int, list[CaseEvent]]:

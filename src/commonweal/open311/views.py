@@ -34,6 +34,7 @@ from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ActorKind, CaseEvent, Channel, Role, ServiceRequest
 from commonweal.catalog.models import Jurisdiction, Service, ServiceType
 from commonweal.catalog.served import served_jurisdiction
+from commonweal.core.plans import planned_for_each_call
 from commonweal.open311 import queries, representations, schema
 from commonweal.open311.errors import (
     Open311Error,
@@ -464,7 +465,8 @@ class UpdatesView(Open311View):
     def get(self, request: Request, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
         start, end = parse_update_window(request.query_params)
-        events = list(updates_in(jurisdiction, start, end))
+        with planned_for_each_call():  # a window's best plan depends on its length
+            events = list(updates_in(jurisdiction, start, end))
         if len(events) > MAX_UPDATES:
             raise bad_request(
                 f"More than {MAX_UPDATES:,} updates between start_date and end_date; "

@@ -4,8 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 
 from commonweal.cases.models import ServiceRequest
+from commonweal.core.tests.test_prepared import prepared_statements
 from commonweal.open311.tests.conftest import BASE, parse_xml
 
 W3C = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
@@ -182,3 +184,17 @@ def test_a_nul_character_is_a_clear_400(client, history, path):
     response = client.get(f"{BASE}/{path}")
     assert response.status_code == 400
     assert "NUL character" in response.json()[0]["description"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_lists_and_the_updates_feed_are_planned_for_their_own_window(client, history):
+    """A generic plan (made without the window) read and sorted every request of a month where
+    the plan for the window stops at the page: `core.plans`."""
+    for _ in range(12):  # the same query, past the runs after which a generic plan can start
+        response = client.get(f"{BASE}/requests.json", {"service_code": "pothole"})
+        assert response.status_code == 200 and len(response.json()) == 2
+        assert client.get(f"{BASE}/servicerequestupdates.json").status_code == 200
+    statements = prepared_statements()
+    assert not [s for s in statements if '"cases_servicerequest"."requested_at" >=' in s]
+    assert not [s for s in statements if '"cases_caseevent"."occurred_at" >=' in s]
+    assert [s for s in statements if '"catalog_service"' in s]  # the code lookup: prepared
