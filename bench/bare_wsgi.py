@@ -17,7 +17,8 @@ from typing import Any
 import psycopg
 
 with open(os.environ["BARE_QUERIES"], "rb") as file:
-    QUERIES: list[tuple[str, tuple[Any, ...]]] = pickle.load(file)  # noqa: S301 - our own file
+    # text, parameters, and psycopg's `prepare` (False: planned for each call's values)
+    QUERIES: list[tuple[str, tuple[Any, ...], bool | None]] = pickle.load(file)  # noqa: S301
 _connection: list[psycopg.Connection[Any]] = []
 
 
@@ -30,9 +31,9 @@ def connection() -> psycopg.Connection[Any]:
 def application(
     environ: dict[str, Any], start_response: Callable[[str, list[tuple[str, str]]], Any]
 ) -> Iterable[bytes]:
-    sql, params = QUERIES[int(environ["PATH_INFO"].strip("/"))]
+    sql, params, prepare = QUERIES[int(environ["PATH_INFO"].strip("/"))]
     with connection().cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params, prepare=prepare)
         columns = [column.name for column in cursor.description or ()]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     body = json.dumps(rows, default=str).encode()

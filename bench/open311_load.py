@@ -147,10 +147,10 @@ def http_post(path: str, fields: dict[str, str]) -> Callable[[http.client.HTTPCo
     return call
 
 
-def raw_query(sql: str, params: tuple[Any, ...]) -> Callable[[Any], bool]:
+def raw_query(sql: str, params: tuple[Any, ...], prepare: bool | None) -> Callable[[Any], bool]:
     def call(connection: Any) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, prepare=prepare)
             columns = [column.name for column in cursor.description]
             json.dumps(
                 [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()], default=str
@@ -199,12 +199,14 @@ def start_server(
 
 
 def start_bare_server(
-    database_url: str, workers: int, threads: int, sql: list[Sql], folder: str
+    database_url: str, workers: int, threads: int, sql: list[tuple[Sql, bool | None]], folder: str
 ) -> subprocess.Popen[bytes]:
     """Serve `bench/bare_wsgi.py` (the same SQL, no framework) with the same gunicorn setup."""
     path = os.path.join(folder, "bare-queries.pickle")
     with open(path, "wb") as file:  # plain values only: the bare server has no Django
-        pickle.dump([(text, tuple(map(plain, params))) for text, params in sql], file)
+        pickle.dump(
+            [(text, tuple(map(plain, params)), prepare) for (text, params), prepare in sql], file
+        )
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{BARE_PORT}",
                "--workers", str(workers), "--threads", str(threads), "--chdir",
                os.path.dirname(os.path.abspath(__file__)), "bare_wsgi:application"]  # fmt: skip
@@ -239,6 +241,14 @@ class Scenario:
     name: str
     http_calls: list[Callable[[Any], bool]]
     raw_sql: list[Sql]
+    #: our server plans these queries for each call's values (`core.plans`): so do the
+    #: baselines, which then do the same work in the database
+    planned_per_call: bool = False
+
+    @property
+    def prepare(self) -> bool | None:
+        """psycopg's `prepare` for the baselines: never, or after five runs (its default)."""
+        return False if self.planned_per_call else None
 
     @property
     def sql(self) -> Sql | None:
@@ -300,6 +310,7 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
             "requests.json (90 days, 1,000)",
             [default[1]] * per_scenario,
             [default[2]] * per_scenario,
+            planned_per_call=True,
         )
     )
     filtered = []
@@ -310,14 +321,24 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
             "start_date": stamp(start), "end_date": stamp(start + dt.timedelta(days=30)),
         }))  # fmt: skip
     built.append(
-        Scenario("requests.json filtered", [f[1] for f in filtered], [f[2] for f in filtered])
+        Scenario(
+            "requests.json filtered",
+            [f[1] for f in filtered],
+            [f[2] for f in filtered],
+            planned_per_call=True,
+        )
     )
     paged = [
         request_list({**dict(urllib.parse.parse_qsl(f[0].split("?", 1)[1])), "page_size": "100"})
         for f in filtered
     ]
     built.append(
-        Scenario("requests.json filtered, 100/page", [p[1] for p in paged], [p[2] for p in paged])
+        Scenario(
+            "requests.json filtered, 100/page",
+            [p[1] for p in paged],
+            [p[2] for p in paged],
+            planned_per_call=True,
+        )
     )
     updates = []
     for _ in range(per_scenario):
@@ -329,7 +350,10 @@ def scenarios(per_scenario: int, api_key: str) -> list[Scenario]:
         updates.append((http_get(path), sql))
     built.append(
         Scenario(
-            "servicerequestupdates.json (1 h)", [u[0] for u in updates], [u[1] for u in updates]
+            "servicerequestupdates.json (1 h)",
+            [u[0] for u in updates],
+            [u[1] for u in updates],
+            planned_per_call=True,
         )
     )
     post = http_post("/open311/v2/requests.json", {
@@ -392,7 +416,7 @@ def main() -> int:
     print(f"{ServiceRequest.objects.count():,} requests in PostgreSQL; {options.clients} clients; "
           f"{options.workers} server workers; {os.cpu_count()} cores")  # fmt: skip
     built = scenarios(options.per_scenario, api_key)
-    bare_sql = [sql for scenario in built for sql in scenario.raw_sql]
+    bare_sql = [(sql, scenario.prepare) for scenario in built for sql in scenario.raw_sql]
     folder = tempfile.mkdtemp(prefix="commonweal-bench-")
     servers = [
         start_server(
@@ -419,7 +443,7 @@ def main() -> int:
             cells = ["-"] * 6 + [f"{(served.cpu_per_call or 0) * 1000:.2f}", "-", "-"]
             if scenario.raw_sql:
                 raw = run_load(
-                    [raw_query(*sql) for sql in scenario.raw_sql],
+                    [raw_query(*sql, scenario.prepare) for sql in scenario.raw_sql],
                     options.clients,
                     lambda: psycopg.connect(options.database_url, autocommit=True),
                 )
