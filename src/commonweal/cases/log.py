@@ -58,13 +58,16 @@ _CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ens
 
 def _writes_alike(value: Any) -> bool:
     """True when orjson writes `value` exactly as the canonical encoder does (or refuses it):
-    text, booleans, None, integers, and lists and text-keyed objects of these. Floats are where
-    the two differ (`1e-07` against `1e-7`)."""
+    text, booleans, None, integers, floats from 0.0001 up to 10^16 (coordinates, amounts) and
+    zero, and lists and text-keyed objects of these. Smaller floats are where the two differ
+    (`1e-05` against `0.00001`), and NaN and infinities, which orjson writes as null."""
     kind = type(value)
     if kind is dict:
         return all(type(key) is str for key in value) and all(map(_writes_alike, value.values()))
     if kind is list:
         return all(map(_writes_alike, value))
+    if kind is float:
+        return value == 0.0 or 1e-4 <= abs(value) < 1e16
     return kind is str or kind is int or kind is bool or value is None
 
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import random
+import struct
 import threading
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -234,6 +236,7 @@ def test_the_canonical_json_is_the_standard_text_for_every_character():
     [
         {"\uffff": 1, "\U00010000": 2, "é": 3, "Z": 4, "": 5, "😀": {"b": [1, {"a": None}]}},
         {"lat": 40.05, "long": -75.05, "small": 1e-07, "large": 1e16},  # floats: 1e-07, 1e+16
+        {"tiny": 1e-05, "edge": 0.0001, "zero": -0.0, "nan": float("nan"), "inf": float("inf")},
         {"count": 2**64, "low": -(2**63) - 1, "edges": [2**64 - 1, -(2**63)]},
         {"changes": {"status": ["new", "closed"]}, "pair": ("a", "b"), "flag": False},
         {},
@@ -242,6 +245,22 @@ def test_the_canonical_json_is_the_standard_text_for_every_character():
 def test_the_canonical_json_is_the_standard_text_for_every_kind_of_value(data):
     row = canonical_row(data)
     assert canonical_json(row) == standard_text(row)
+
+
+def test_the_canonical_json_is_the_standard_text_for_floats_of_every_size():
+    """Imported history carries coordinates in every event: the floats orjson is trusted with
+    (0.0001 to 10^16) and those it is not, around both edges, as the standard library writes
+    them."""
+    generator = random.Random(311)
+    floats = [0.0, -0.0, 1e-4, -1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0]
+    floats += [s * 10 ** generator.uniform(-8, 18) for s in (1, -1) for _ in range(5000)]
+    floats += [struct.unpack("<d", generator.randbytes(8))[0] for _ in range(5000)]
+    for start in range(0, len(floats), 500):
+        row = canonical_row({"values": floats[start : start + 500]})
+        assert canonical_json(row) == standard_text(row)
+        for value in floats[start : start + 500]:
+            one = canonical_row({"value": value})
+            assert canonical_json(one) == standard_text(one), repr(value)
 
 
 @pytest.mark.parametrize(
