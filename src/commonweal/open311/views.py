@@ -118,6 +118,11 @@ class Open311View(APIView):
         super().initial(request, *args, **kwargs)
         refuse_nul_characters(request, kwargs)
 
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        """DRF's, without `Vary: Accept`: the answer does not depend on that header."""
+        return {"Allow": ", ".join(self.allowed_methods)}
+
     def get_throttles(self) -> list[Any]:
         """Only POSTs are limited; a GET builds no throttle at all."""
         return super().get_throttles() if self.request.method == "POST" else []

@@ -121,5 +121,7 @@ def test_the_paths_suffix_is_the_format_whatever_the_accept_header(client, city,
     as_json = client.get(f"{BASE}/services.json", HTTP_ACCEPT=accept)
     assert as_json.status_code == 200 and as_json["Content-Type"].startswith("application/json")
     assert as_json.json()[0]["service_code"]
+    assert "Accept," not in as_json["Vary"] + ","  # a cache may share it across Accept values
+    assert as_json["Allow"] == "GET, HEAD, OPTIONS"
     as_xml = client.get(f"{BASE}/services.xml", HTTP_ACCEPT=accept)
     assert as_xml.status_code == 200 and parse_xml(as_xml).tag == "services"
