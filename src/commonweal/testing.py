@@ -15,6 +15,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.db import connection
 
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Role, StaffProfile
@@ -168,3 +169,10 @@ def pothole_service(department: Department) -> Service:
 
 def as_actor(user: User) -> Actor:
     return Actor.for_user(user)
+
+
+def prepared_statements() -> list[str]:
+    """The SQL of the statements this connection has prepared (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]

@@ -121,7 +121,9 @@ class Open311View(APIView):
     @property
     def default_response_headers(self) -> dict[str, str]:
         """DRF's, without `Vary: Accept`: the answer does not depend on that header."""
-        return {"Allow": ", ".join(self.allowed_methods)}
+        headers: dict[str, str] = super().default_response_headers
+        headers.pop("Vary", None)
+        return headers
 
     def get_throttles(self) -> list[Any]:
         """Only POSTs are limited; a GET builds no throttle at all."""

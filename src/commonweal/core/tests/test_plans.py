@@ -7,7 +7,7 @@ from django.db import connection
 
 from commonweal.catalog.models import Jurisdiction
 from commonweal.core.plans import planned_for_each_call
-from commonweal.core.tests.test_prepared import prepared_statements
+from commonweal.testing import prepared_statements
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL prepares statements"

@@ -6,17 +6,12 @@ import pytest
 from django.db import connection
 
 from commonweal.catalog.models import Jurisdiction
+from commonweal.testing import prepared_statements
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares"),
 ]
-
-
-def prepared_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [row[0] for row in cursor.fetchall()]
 
 
 def test_a_repeated_query_is_prepared_with_its_parameters_apart() -> None:

@@ -54,7 +54,7 @@ def test_the_api_handler_leaves_out_the_sites_session_csrf_auth_and_static_files
     assert len(site) == 9 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
 
 
-def test_the_api_answers_without_sessions_or_csrf_cookies_but_with_security_headers(city):
+def test_the_api_keeps_its_security_headers_language_and_length_and_sets_no_cookie(city):
     status, headers, body = call("get", "/open311/v2/services.json")
     assert status == 200 and body.startswith(b"[{")
     assert header(headers, "X-Content-Type-Options") == ["nosniff"]

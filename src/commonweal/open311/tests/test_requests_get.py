@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from commonweal.cases.models import ServiceRequest
-from commonweal.core.tests.test_prepared import prepared_statements
 from commonweal.open311.tests.conftest import BASE, parse_xml
+from commonweal.testing import prepared_statements
 
 W3C = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
 
