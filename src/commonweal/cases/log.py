@@ -58,7 +58,8 @@ _CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ens
 
 def _writes_alike(value: Any) -> bool:
     """True when orjson writes `value` exactly as the canonical encoder does (or refuses it):
-    text, booleans, None, integers, floats from 0.0001 up to 10^16 (coordinates, amounts) and
+    text (a str subclass too, such as a status from `Status`: both write the text it holds),
+    booleans, None, integers, floats from 0.0001 up to 10^16 (coordinates, amounts) and
     zero, and lists and text-keyed objects of these. Smaller floats are where the two differ
     (`1e-05` against `0.00001`), and NaN and infinities, which orjson writes as null."""
     kind = type(value)
@@ -68,7 +69,7 @@ def _writes_alike(value: Any) -> bool:
         return all(map(_writes_alike, value))
     if kind is float:
         return value == 0.0 or 1e-4 <= abs(value) < 1e16
-    return kind is str or kind is int or kind is bool or value is None
+    return isinstance(value, str) or kind is int or kind is bool or value is None
 
 
 def canonical_json(row: dict[str, Any]) -> str:

@@ -15,8 +15,22 @@ from django.db import DatabaseError, connection, transaction
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
-from commonweal.cases.log import GENESIS_HASH, canonical_json, find_break, format_time
-from commonweal.cases.models import AppendOnlyError, CaseEvent, LogHead, ServiceRequest
+from commonweal.cases.log import (
+    GENESIS_HASH,
+    _writes_alike,
+    canonical_json,
+    find_break,
+    format_time,
+)
+from commonweal.cases.models import (
+    AppendOnlyError,
+    CaseEvent,
+    Channel,
+    LogHead,
+    Outcome,
+    ServiceRequest,
+    Status,
+)
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (triggers, row locks)"
@@ -245,6 +259,29 @@ def test_the_canonical_json_is_the_standard_text_for_every_character():
 def test_the_canonical_json_is_the_standard_text_for_every_kind_of_value(data):
     row = canonical_row(data)
     assert canonical_json(row) == standard_text(row)
+
+
+class Shouting(str):
+    """Text whose str() and repr() say something else: the JSON must hold the text itself."""
+
+    def __str__(self):
+        return self.upper()
+
+    def __repr__(self):
+        return "Shouting()"
+
+
+def test_text_choices_and_other_text_subclasses_take_the_fast_writer_and_write_their_text():
+    """Half the events of an import carry a status (a `Status` member): they must not fall
+    back to the slow encoder, and must hash as the standard library writes them."""
+    data = {
+        "statuses": list(Status), "outcome": Outcome.RESOLVED, "channel": Channel.PHONE,
+        "odd": Shouting("é\u2028"), "changes": {"status": [Status.NEW, Status.CLOSED]},
+    }  # fmt: skip
+    assert _writes_alike(data)
+    row = canonical_row(data)
+    assert canonical_json(row) == standard_text(row)
+    assert '"odd":"é\u2028"' in canonical_json(row)
 
 
 def test_the_canonical_json_is_the_standard_text_for_floats_of_every_size():
