@@ -150,9 +150,14 @@ class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
 class ServiceRequest(models.Model):
     """One request from a resident. Its state changes only through `cases.services`."""
 
-    public_id = models.CharField(_("service request id"), max_length=16, unique=True)
+    # Unique through Meta.constraints: `unique=True` would add a second index for LIKE
+    # searches on PostgreSQL, which nothing makes and every insert paid for.
+    public_id = models.CharField(_("service request id"), max_length=16)
     # The foreign keys that lead a composite index (Meta.indexes) get no index of their own:
-    # every lookup by them can use the composite one, and each index costs every insert.
+    # every lookup by them can use the composite one, and each index costs every insert. The
+    # foreign keys that are mostly empty (requester, team, standard, duplicate of) are
+    # indexed only where they are set (Meta.indexes): a lookup by one of them names a value,
+    # and an imported or anonymous request then adds nothing to those indexes.
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -171,7 +176,12 @@ class ServiceRequest(models.Model):
         db_index=False,
     )
     requester = models.ForeignKey(
-        Requester, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+        Requester,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        db_index=False,
     )
     attributes = models.JSONField(_("attribute values"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -203,9 +213,15 @@ class ServiceRequest(models.Model):
         related_name="+",
         verbose_name=_("team"),
         help_text=_("A team the request is assigned to; a member picks it up."),
+        db_index=False,
     )
     standard = models.ForeignKey(
-        ServiceStandard, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ServiceStandard,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     requested_at = models.DateTimeField(_("requested at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -220,7 +236,12 @@ class ServiceRequest(models.Model):
         help_text=_("The latest public text of the case log, kept here for fast public lists."),
     )
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,
     )
     version = models.PositiveIntegerField(
         default=1, help_text=_("Raised by every change; a stale form is refused, not merged.")
@@ -246,11 +267,12 @@ class ServiceRequest(models.Model):
     class Meta:
         verbose_name = _("service request")
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="one_request_per_public_id"),
             models.UniqueConstraint(
                 fields=["jurisdiction", "source", "source_id"],
                 condition=~models.Q(source=""),
                 name="one_request_per_source_id",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["department", "status", "resolve_due"]),
@@ -259,8 +281,25 @@ class ServiceRequest(models.Model):
             models.Index(fields=["service", "status", "requested_at", "id"]),
             models.Index(fields=["district", "requested_at"]),
             models.Index(fields=["updated_at"]),
-            models.Index(fields=["assignee", "status"]),
-            models.Index(fields=["next_escalation_at"]),
+            models.Index(
+                fields=["assignee", "status"],
+                condition=models.Q(assignee__isnull=False),
+                name="assigned_by_assignee",
+            ),
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"requests_by_{name}",
+                )
+                for name in ("requester", "team", "standard", "duplicate_of")
+            ),
+            # The escalation worker only looks at open requests (`escalation_due`).
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="open_by_next_escalation",
+            ),
             # The staff queue: a department's open requests, soonest due first (read in
             # index order and stopped after one page, instead of sorting the backlog).
             models.Index(
@@ -334,8 +373,14 @@ class CaseEvent(models.Model):
     action = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    # indexed only where set (Meta.indexes): the system's and residents' events have none
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=150)
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -360,6 +405,11 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["request", "sequence"]),
             models.Index(fields=["occurred_at"]),
+            models.Index(
+                fields=["actor_user"],
+                condition=models.Q(actor_user__isnull=False),
+                name="events_by_actor_user",
+            ),
         ]
 
     def __str__(self) -> str:
