@@ -23,6 +23,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -257,6 +258,15 @@ class Importer:
         self.head = head
         self.chainer = log.Chainer(self.jurisdiction, head.sequence, head.hash)
         self.statistics_at = STATISTICS_FROM
+        #: the previous batch's foreign-key checks, running on the server (`check_meanwhile`)
+        self.checking = ExitStack()
+
+    def __enter__(self) -> Importer:
+        return self
+
+    def __exit__(self, *failure: Any) -> None:
+        with connection.wrap_database_errors:
+            self.checking.__exit__(*failure)
 
     def service_for(self, record: Record) -> Service:
         service = self.services.get(record.service_code)
@@ -277,6 +287,8 @@ class Importer:
         return service
 
     def write(self, records: list[Record]) -> None:
+        """Write a batch; its foreign keys are checked while the next batch is parsed."""
+        self.settle()
         existing = {
             case.source_id: case
             for case in ServiceRequest.objects.filter(
@@ -290,6 +302,26 @@ class Importer:
         self.update(
             [(existing[row["source_id"]], row) for row in rows if row["source_id"] in existing]
         )
+        self.check_meanwhile()
+
+    def check_meanwhile(self) -> None:
+        """On PostgreSQL, have the server check the foreign keys of the rows written so far
+        while Python goes on parsing, instead of all of them at commit with Python waiting
+        (3 s of every 100,000 rows): the two statements go out in pipeline mode, which lets
+        the server run them before their results are asked for (`settle`). The checks run
+        as at commit (the constraints are deferred again after), and a failing one fails the
+        import at the next batch or at its end."""
+        if connection.vendor != "postgresql":
+            return
+        driver = connection.connection
+        self.checking.enter_context(driver.pipeline())
+        driver.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        driver.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def settle(self) -> None:
+        """Wait for the checks `check_meanwhile` started; raise if one failed."""
+        with connection.wrap_database_errors:
+            self.checking.close()
 
     def values_of(self, record: Record) -> dict[str, Any]:
         """The request's attribute values (the bulk path builds no model instance)."""
@@ -404,6 +436,7 @@ class Importer:
         return self.chainer.link_values(values, request["public_id"])
 
     def finish(self) -> None:
+        self.settle()
         log.LogHead.objects.filter(pk=self.head.pk).update(
             sequence=self.chainer.sequence, hash=self.chainer.hash
         )
@@ -433,33 +466,36 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportRun:
     """Parse and write numbered rows for `run` (inside the caller's transaction)."""
-    importer = Importer(run, source)
     problems: Counter[str] = Counter()
     batch: list[Record] = []
     in_batch: set[str] = set()  # a source id seen again is written after the batch holding it
     quarantine: list[QuarantinedRow] = []
-    for line, row in rows:
-        run.rows_read += 1
-        parsed = parse(row, line)
-        problems.update(parsed.problems + parsed.warnings)
-        if parsed.record is None:
-            quarantine.append(QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row))
-            run.quarantined += 1
-            if len(quarantine) >= BATCH:  # even a file of bad rows is read in constant memory
-                QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
-                quarantine = []
-            continue
-        if len(batch) >= BATCH or parsed.record.source_id in in_batch:
-            importer.write(batch)
-            batch, in_batch = [], set()
-            if progress:
-                progress(run.rows_read)
-        batch.append(parsed.record)
-        in_batch.add(parsed.record.source_id)
-    importer.write(batch)
+    with Importer(run, source) as importer:
+        for line, row in rows:
+            run.rows_read += 1
+            parsed = parse(row, line)
+            problems.update(parsed.problems + parsed.warnings)
+            if parsed.record is None:
+                quarantine.append(
+                    QuarantinedRow(run=run, line=line, problems=parsed.problems, row=row)
+                )
+                run.quarantined += 1
+                if len(quarantine) >= BATCH:  # even a file of bad rows takes constant memory
+                    importer.settle()
+                    QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
+                    quarantine = []
+                continue
+            if len(batch) >= BATCH or parsed.record.source_id in in_batch:
+                importer.write(batch)
+                batch, in_batch = [], set()
+                if progress:
+                    progress(run.rows_read)
+            batch.append(parsed.record)
+            in_batch.add(parsed.record.source_id)
+        importer.write(batch)
+        importer.finish()
     problems.update(importer.noted)
     QuarantinedRow.objects.bulk_create(quarantine, batch_size=1000)
-    importer.finish()
     run.problems = dict(problems)
     run.finished_at = timezone.now()
     run.save()

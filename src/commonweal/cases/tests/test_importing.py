@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from commonweal.cases import importing
 from commonweal.cases.importing import Importer, import_file, parse_row
@@ -333,6 +333,33 @@ def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch
     # ANALYZE ran once 1,000 were created (after the first batch of 1,000), again at twice
     # that and at four times; the fifth batch did not reach eight times.
     assert measured == 4 * importing.BATCH
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="checks run beside the parsing")
+def test_foreign_keys_are_checked_batch_by_batch_while_the_import_runs(nyc, monkeypatch):
+    """The server checks each batch's foreign keys while the next one is parsed: a row that
+    points nowhere fails the import at the next batch, not at commit, and nothing stays."""
+    monkeypatch.setattr(importing, "BATCH", 1000)  # the sample's 4,997 rows in five batches
+    writes = []
+    real_write, real_values_of = Importer.write, Importer.values_of
+
+    def counted_write(self, records):
+        writes.append(len(records))
+        return real_write(self, records)
+
+    def one_row_in_no_district(self, record):
+        values = real_values_of(self, record)
+        if record.line == 10:
+            values["district_id"] = 987654  # no such district
+        return values
+
+    monkeypatch.setattr(Importer, "write", counted_write)
+    monkeypatch.setattr(Importer, "values_of", one_row_in_no_district)
+    with pytest.raises(IntegrityError, match="district"):
+        import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
+    assert len(writes) == 2  # found while the second batch was being written
+    assert not ServiceRequest.objects.exists() and not CaseEvent.objects.exists()
+    assert not ImportRun.objects.exists()
 
 
 def test_a_long_field_is_imported_and_a_file_csv_cannot_read_stops_at_its_line(
