@@ -268,6 +268,12 @@ class ServiceRequest(models.Model):
         verbose_name = _("service request")
         constraints = [
             models.UniqueConstraint(fields=["public_id"], name="one_request_per_public_id"),
+            # Closing is a change: a request is updated when it closes, or later.
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True)
+                | models.Q(updated_at__gte=models.F("closed_at")),
+                name="updated_at_not_before_closed_at",
+            ),
             models.UniqueConstraint(
                 fields=["jurisdiction", "source", "source_id"],
                 condition=~models.Q(source=""),

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
@@ -170,3 +171,14 @@ def test_a_refused_act_writes_nothing(pothole_request, sam):
         services.start_work(sam, pothole_request)
     assert CaseEvent.objects.count() == count
     assert ServiceRequest.objects.get(pk=pothole_request.pk).version == 1
+
+
+def test_the_database_refuses_a_closure_after_the_last_update(pothole_request, sam):
+    """The survey worker finds recent closures by `updated_at`: closing is a change."""
+    case = services.close(sam, pothole_request, Outcome.RESOLVED, public_text="Fixed.")
+    assert case.updated_at == case.closed_at
+    later = case.updated_at + dt.timedelta(seconds=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceRequest.objects.filter(pk=case.pk).update(closed_at=later)
+    services.reopen(sam, case, reason="Still broken.")
+    assert ServiceRequest.objects.get(pk=case.pk).closed_at is None

@@ -1,6 +1,7 @@
 """A-11 surveys: one invitation per closed request, a single-use link, answers kept apart
 from the resident, and "not fixed" reopening the request when its service allows."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -112,3 +113,12 @@ def test_administrators_switch_to_the_2023_form_and_add_a_statement(client, city
     assert stored.answers["trust"] == 1 and stored.answers["extra_signs"] == 4
     assert stored.answers["well_ease"] == 1 and stored.answers["well_efficiency"] == 0
     assert stored.answers["not_well_ease"] == 0
+
+
+def test_the_thirty_days_count_from_the_closure_and_an_unsent_invitation_is_retried(fixed):
+    closed = ServiceRequest.objects.get(pk=fixed.pk).closed_at
+    assert invite_closed_requests(now=closed + dt.timedelta(days=31)) == 0
+    SurveyInvitation.objects.create(request=fixed, token_hash="from a failed send")
+    assert invite_closed_requests(now=closed + dt.timedelta(days=29)) == 1
+    assert invite_closed_requests(now=closed + dt.timedelta(days=29)) == 0
+    assert len(mail.outbox) == 1 and SurveyInvitation.objects.get().sent_at is not None
