@@ -77,12 +77,13 @@ def invite_closed_requests(now: dt.datetime | None = None, limit: int = 200) -> 
         ServiceRequest.objects.filter(
             status=Status.CLOSED, closed_at__gte=since, requester__email__gt=""
         )
-        # A request is never updated before it closes (`updated_at_not_before_closed_at`),
-        # so this bound drops nothing and lets the updated_at index find the window; without
-        # it the worker read every request that has a requester, every five minutes.
+        # A request's last update is never before its closure (the check constraint
+        # `updated_at_not_before_closed_at`), so this bound drops nothing and lets the
+        # updated_at index find the window; without it the worker read every request that
+        # has a requester, every five minutes.
         .filter(updated_at__gte=since)
         .exclude(outcome=Outcome.DUPLICATE)
-        .exclude(Exists(sent))  # each request's own invitation, not all of them hashed
+        .exclude(Exists(sent))
         .select_related("requester", "service", "jurisdiction")[:limit]
     )
     return sum(_invite(case) for case in owed)
