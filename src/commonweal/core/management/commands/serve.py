@@ -3,13 +3,15 @@
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 from django.db import connections
 from django.urls import get_resolver
 from gunicorn.app.base import BaseApplication
 
 from commonweal.analytics.engine import preload
-from commonweal.wsgi import application
 
 
 class GunicornApplication(BaseApplication):
@@ -24,6 +26,10 @@ class GunicornApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # Imported here, after `collect_static_files_if_missing`: WhiteNoise lists the
+        # static files once, as the application is built.
+        from commonweal.wsgi import application
+
         warm_up()
         return application
 
@@ -40,6 +46,20 @@ def warm_up() -> None:
     connections.close_all()
 
 
+def collect_static_files_if_missing(stdout: OutputWrapper) -> bool:
+    """Collect the static files when STATIC_ROOT has none yet (a new data directory): the
+    pages name their stylesheets and scripts by hashed names from the manifest that
+    `collectstatic` writes, and without it every page was an error 500. Return whether it
+    collected. `make install` collects them too, and so should a deployment after an
+    upgrade."""
+    storage = staticfiles_storage
+    if not isinstance(storage, ManifestFilesMixin) or storage.exists(storage.manifest_name):
+        return False
+    stdout.write(f"Collecting the static files into {settings.STATIC_ROOT} (first start)")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
+
+
 class Command(BaseCommand):
     help = "Serve the site with gunicorn, a production WSGI server (not runserver)."
     requires_system_checks = "__all__"
@@ -52,6 +72,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = f"{options['host']}:{options['port']}"
+        collect_static_files_if_missing(self.stdout)
         self.stdout.write(f"Commonweal is serving at http://{bind}/ (Ctrl-C stops it)")
         GunicornApplication(
             {
