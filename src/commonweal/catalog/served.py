@@ -1,11 +1,14 @@
-"""The jurisdiction an API call is for, without compiling and running a query on every call.
+"""The jurisdiction an API call is for, and the ids of the service codes it filters by,
+without compiling and running a query on every call.
 
 Jurisdictions change rarely (an administrator edits a time zone or the working days), yet every
 Open311 call looks one up, and on a small answer that lookup was a quarter of the server's work.
 Each process keeps the jurisdictions it found for `FRESH_FOR` seconds. Saving or deleting a
 jurisdiction empties the keeping process's copy at once; other processes see the change
 within `FRESH_FOR` seconds. Lookups that find nothing are not kept, so unknown ids sent by
-strangers cannot fill the memory.
+strangers cannot fill the memory. Services are kept the same way, as one map of every
+service code to its ids (a city has tens or hundreds of services): a filtered request list
+looked them up with a query of its own, a fifth of a 100-row page's work.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from commonweal.catalog.models import Jurisdiction
+from commonweal.catalog.models import Jurisdiction, Service
 
 #: how long a process trusts a jurisdiction it read (seconds)
 FRESH_FOR = 10.0
 
 _kept: dict[str, tuple[float, Jurisdiction]] = {}
+_service_ids: tuple[float, dict[str, list[int]]] | None = None
 _lock = threading.Lock()
 
 
@@ -41,13 +46,34 @@ def served_jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
     return copy.copy(kept[1])
 
 
+def service_ids(codes: Iterable[str]) -> list[int]:
+    """The ids of the services with these codes, in every jurisdiction (the caller's query
+    keeps its own jurisdiction's); an unknown code adds none."""
+    global _service_ids
+    now = time.monotonic()
+    with _lock:
+        kept = _service_ids
+    if kept is None or now - kept[0] > FRESH_FOR:
+        ids: dict[str, list[int]] = {}
+        for code, pk in Service.objects.values_list("service_code", "pk"):
+            ids.setdefault(code, []).append(pk)
+        kept = (now, ids)
+        with _lock:
+            _service_ids = kept
+    return [pk for code in dict.fromkeys(codes) for pk in kept[1].get(code, ())]
+
+
 def forget_served() -> None:
-    """Drop every kept jurisdiction (on a change, and between tests)."""
+    """Drop every kept jurisdiction and service (on a change, and between tests)."""
+    global _service_ids
     with _lock:
         _kept.clear()
+        _service_ids = None
 
 
 @receiver(post_save, sender=Jurisdiction)
 @receiver(post_delete, sender=Jurisdiction)
-def _jurisdiction_changed(**kwargs: Any) -> None:
+@receiver(post_save, sender=Service)
+@receiver(post_delete, sender=Service)
+def _catalog_changed(**kwargs: Any) -> None:
     forget_served()

@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from commonweal.cases.models import OPEN_STATUSES, CaseEvent, Outcome, ServiceRequest, Status
 from commonweal.catalog.geo import within_metres
 from commonweal.catalog.models import Jurisdiction, Service, ServiceAttribute
+from commonweal.catalog.served import service_ids
 from commonweal.core.compiled import CompiledQuery
 from commonweal.core.plans import planned_for_each_call
 from commonweal.open311.params import RequestQuery
@@ -103,9 +104,9 @@ def filter_requests(
     if query.ids is not None:
         return requests.filter(public_id__in=query.ids).order_by("-requested_at", "-id")
     if query.service_codes:
-        # Constant ids (one tiny query), so the planner can walk an index in list order.
-        services = Service.objects.filter(service_code__in=query.service_codes)
-        requests = requests.filter(service_id__in=list(services.values_list("pk", flat=True)))
+        # Constant ids (kept per process: `served`), so the planner can walk an index in
+        # list order.
+        requests = requests.filter(service_id__in=service_ids(query.service_codes))
     if query.statuses and set(query.statuses) != {"open", "closed"}:
         # Equality and IN (not "<> closed") so the (service, status, requested_at) index serves.
         wanted = [Status.CLOSED] if "closed" in query.statuses else sorted(OPEN_STATUSES)

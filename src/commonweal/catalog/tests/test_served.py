@@ -3,7 +3,7 @@
 import pytest
 
 from commonweal.catalog import served
-from commonweal.catalog.models import Jurisdiction
+from commonweal.catalog.models import Jurisdiction, Service
 from commonweal.open311.tests.conftest import BASE
 
 
@@ -53,3 +53,19 @@ def test_unknown_ids_are_not_kept(city):
             served.served_jurisdiction(code)
     assert served.served_jurisdiction(city.jurisdiction.jurisdiction_id) == city.jurisdiction
     assert set(served._kept) == {city.jurisdiction.jurisdiction_id}
+
+
+def test_service_codes_are_kept_and_a_new_service_is_found_at_once(city, monkeypatch):
+    assert served.service_ids(["pothole", "atlantis", "pothole"]) == [city.pothole.pk]
+    assert served.service_ids(["atlantis"]) == []
+    graffiti = Service.objects.create(
+        jurisdiction=city.jurisdiction, department=city.pothole.department,
+        service_code="graffiti-x", service_name="Graffiti",
+    )  # fmt: skip
+    assert served.service_ids(["graffiti-x"]) == [graffiti.pk]  # saved here: forgotten at once
+    # another process renames it: seen once the kept map is stale
+    Service.objects.filter(pk=graffiti.pk).update(service_code="graffiti-y")
+    assert served.service_ids(["graffiti-y"]) == []
+    now = served.time.monotonic()
+    monkeypatch.setattr(served.time, "monotonic", lambda: now + served.FRESH_FOR + 1)
+    assert served.service_ids(["graffiti-y"]) == [graffiti.pk]
