@@ -16,13 +16,15 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from commonweal.catalog.models import Jurisdiction, Service
+
+T = TypeVar("T")
 
 #: how long a process trusts a jurisdiction it read (seconds)
 FRESH_FOR = 10.0
@@ -36,31 +38,41 @@ def served_jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
     """`Jurisdiction.objects.named_or_only`, kept for a few seconds; each caller gets its own
     copy of the instance (changing it changes nobody else's)."""
     key = jurisdiction_id or ""
-    now = time.monotonic()
     with _lock:
         kept = _kept.get(key)
-    if kept is None or now - kept[0] > FRESH_FOR:
-        kept = (now, Jurisdiction.objects.named_or_only(jurisdiction_id))
+    fresh = _fresh(kept, lambda: Jurisdiction.objects.named_or_only(jurisdiction_id))
+    if fresh is not kept:
         with _lock:
-            _kept[key] = kept
-    return copy.copy(kept[1])
+            _kept[key] = fresh
+    return copy.copy(fresh[1])
 
 
 def service_ids(codes: Iterable[str]) -> list[int]:
     """The ids of the services with these codes, in every jurisdiction (the caller's query
     keeps its own jurisdiction's); an unknown code adds none."""
     global _service_ids
-    now = time.monotonic()
     with _lock:
         kept = _service_ids
-    if kept is None or now - kept[0] > FRESH_FOR:
-        ids: dict[str, list[int]] = {}
-        for code, pk in Service.objects.values_list("service_code", "pk"):
-            ids.setdefault(code, []).append(pk)
-        kept = (now, ids)
+    fresh = _fresh(kept, _ids_by_service_code)
+    if fresh is not kept:
         with _lock:
-            _service_ids = kept
-    return [pk for code in dict.fromkeys(codes) for pk in kept[1].get(code, ())]
+            _service_ids = fresh
+    return [pk for code in dict.fromkeys(codes) for pk in fresh[1].get(code, ())]
+
+
+def _ids_by_service_code() -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {}
+    for code, pk in Service.objects.values_list("service_code", "pk"):
+        ids.setdefault(code, []).append(pk)
+    return ids
+
+
+def _fresh(kept: tuple[float, T] | None, read: Callable[[], T]) -> tuple[float, T]:
+    """What is `kept` while it is at most FRESH_FOR seconds old, else a new reading."""
+    now = time.monotonic()
+    if kept is None or now - kept[0] > FRESH_FOR:
+        return now, read()
+    return kept
 
 
 def forget_served() -> None:
