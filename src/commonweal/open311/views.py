@@ -263,8 +263,7 @@ class RequestListView(Open311View):
     def get(self, request: Request, format: str) -> Response:
         jurisdiction = self.jurisdiction(request)
         query = parse_request_query(request.query_params)
-        requests = queries.filter_requests(queries.public_requests(jurisdiction), query)
-        rows = queries.page_of(requests, query)
+        rows = queries.page_of(jurisdiction, query)
         return respond(
             request_items(rows, jurisdiction, query.extensions, request),
             "service_requests",

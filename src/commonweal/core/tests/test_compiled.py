@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, replace
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from commonweal.cases import services
 from commonweal.cases.models import ServiceRequest
-from commonweal.core.compiled import CompiledQuery
+from commonweal.core.compiled import CompiledQuery, CompiledShapes
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +72,95 @@ def test_only_named_rows_are_compiled(city):
         models(pk=1)
     with pytest.raises(ImproperlyConfigured, match="int and str"):
         CompiledQuery(lambda when: ServiceRequest.objects.none(), when=float)
+
+
+# --- shapes that vary from call to call ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    jurisdiction_id: int
+    codes: tuple[str, ...] = ()
+    since: dt.datetime | None = None
+    north_of: float | None = None
+    closed: bool = False  # not a value: part of the shape
+
+
+def filtered(call: Filters):
+    requests = ServiceRequest.objects.filter(jurisdiction_id=call.jurisdiction_id)
+    if call.codes:
+        requests = requests.filter(service__service_code__in=call.codes)
+    if call.since:
+        requests = requests.filter(requested_at__gte=call.since)
+    if call.north_of is not None:
+        requests = requests.filter(lat__gt=call.north_of)
+    if call.closed:
+        requests = requests.filter(status="closed")
+    return requests.order_by("pk").values_list("public_id", "requested_at", named=True)
+
+
+def swap_filter_values(call: Filters, swap):
+    return replace(
+        call,
+        jurisdiction_id=swap("jurisdiction", call.jurisdiction_id),
+        codes=tuple(swap(f"code.{n}", code) for n, code in enumerate(call.codes)),
+        since=None if call.since is None else swap("since", call.since),
+        north_of=None if call.north_of is None else swap("north_of", call.north_of),
+    )
+
+
+def test_each_shape_answers_what_its_queryset_answers_compiled_once(city, two_requests):
+    built = []
+    shapes = CompiledShapes(lambda call: built.append(call) or filtered(call), swap_filter_values)
+    made = two_requests[0].requested_at  # the pothole (40.05 N); the bins at 40.05 N too
+    here = city.jurisdiction.pk
+    calls = [
+        Filters(here),
+        Filters(here, codes=("pothole",)),
+        Filters(here, codes=("missed-collection",)),  # the same shape, another value
+        Filters(here, codes=("pothole", "missed-collection")),  # a longer list: a new shape
+        Filters(here, since=made - dt.timedelta(hours=1)),
+        Filters(here, since=made + dt.timedelta(days=1)),
+        Filters(here, north_of=40.0),
+        Filters(here, north_of=40.06),
+        Filters(here, closed=True),
+        Filters(here + 1),
+    ]
+    for call in [*calls, *calls]:
+        assert shapes(call) == list(filtered(call)), call
+    # each call's own values were used
+    assert [len(shapes(call)) for call in calls] == [2, 1, 1, 2, 2, 0, 2, 0, 0, 0]
+    assert len([call for call in built if call.jurisdiction_id != here]) == 6  # once a shape
+    assert len(built) == 6
+
+
+def test_a_shape_that_matches_nothing_runs_through_the_orm(city, pothole_request):
+    shapes = CompiledShapes(filtered, swap_filter_values)
+    with CaptureQueriesContext(connection) as queries:
+        assert shapes(Filters(city.jurisdiction.pk, codes=())) != []
+        assert shapes(replace(Filters(city.jurisdiction.pk), codes=("x",))) == []
+    assert len(queries) == 2
+
+
+def test_a_value_the_queryset_transforms_is_refused(city):
+    def starting(call: Filters):
+        return ServiceRequest.objects.filter(public_id__startswith=call.codes[0]).values_list(
+            "pk", named=True
+        )
+
+    shapes = CompiledShapes(starting, swap_filter_values)
+    with pytest.raises(ImproperlyConfigured, match="did not reach the SQL"):
+        shapes(Filters(city.jurisdiction.pk, codes=("AB",)))
+
+
+def test_only_the_latest_shapes_are_kept(city, pothole_request):
+    shapes = CompiledShapes(filtered, swap_filter_values, limit=2)
+    first, second, third = (
+        Filters(city.jurisdiction.pk),
+        Filters(city.jurisdiction.pk, closed=True),
+        Filters(city.jurisdiction.pk, north_of=1.0),
+    )
+    for call in (first, second, third, third):
+        shapes(call)
+    kept = {shape for _, shape in shapes._compiled}
+    assert kept == {shapes.shape(second), shapes.shape(third)}

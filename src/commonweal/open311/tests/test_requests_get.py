@@ -84,6 +84,12 @@ def test_service_request_id_overrides_every_other_filter(client, history):
         status="closed",
     )
     assert sorted(ids(response)) == sorted([history.first.public_id, history.second.public_id])
+    # a known service code, which would otherwise reach the query, is ignored as well
+    overridden = get(
+        client, "requests.json", service_request_id=history.second.public_id,
+        service_code="pothole", start_date="2001-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert ids(overridden) == [history.second.public_id]
 
 
 def test_filters_by_service_code_and_status_lists(client, history):
