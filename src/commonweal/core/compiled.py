@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -219,11 +220,19 @@ class CompiledShapes:
 
 def _hashable(value: Any) -> Hashable:
     """A value with its dataclasses, lists and dicts turned into tuples."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return (type(value), *(_hashable(getattr(value, f.name)) for f in fields))
     if isinstance(value, list | tuple):
-        return tuple(_hashable(item) for item in value)
+        return tuple(map(_hashable, value))
     if isinstance(value, dict):
         return tuple((key, _hashable(item)) for key, item in value.items())
-    return value
+    names = _field_names(type(value))
+    if names is None:
+        return value
+    return (type(value), *(_hashable(getattr(value, name)) for name in names))
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass, or None for any other type."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(field.name for field in dataclasses.fields(kind))
