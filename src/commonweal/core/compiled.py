@@ -15,8 +15,9 @@ same field converters.
     )
     rows = one_request(jurisdiction_id=1, public_id="AB12CD34")
 
-Each parameter is declared with its type (int or str) and must reach the SQL as a parameter,
-unchanged: the stand-in is found among the compiled parameters by equality. A shape that
+Each parameter is declared with its type (int, float, str or an aware datetime) and must
+reach the SQL as a parameter, unchanged: the stand-in is found among the compiled parameters
+by equality (as the database is sent it: SQLite gets times as text). A shape that
 transforms a value (a lookup that lowercases it, a list) or writes it into the SQL itself
 is refused when first compiled (`ImproperlyConfigured`), never answered wrongly.
 
@@ -48,6 +49,19 @@ class _Compiled:
     #: column position → (the field's converters, its expression), as Django applies them
     converters: dict[int, tuple[list[Any], Any]]
     row_class: type
+
+
+#: the types of value a stand-in can take the place of
+STAND_INS = (int, float, str, dt.datetime)
+
+
+def _typed(kind: type, value: Any) -> Any:
+    """A call's value as the declared type (an int given as text, say); a time as given."""
+    if kind is dt.datetime:
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"a datetime is needed, not {value!r}")
+        return value
+    return kind(value)
 
 
 def _stand_in(kind: type, position: int, name: str) -> Any:
@@ -118,9 +132,11 @@ class CompiledQuery:
     engine) for the default database."""
 
     def __init__(self, build: Callable[..., QuerySet[Any, Any]], **types: type) -> None:
-        unsupported = {name: kind for name, kind in types.items() if kind not in (int, str)}
+        unsupported = {name: kind for name, kind in types.items() if kind not in STAND_INS}
         if unsupported:
-            raise ImproperlyConfigured(f"stand-ins exist for int and str only: {unsupported}")
+            raise ImproperlyConfigured(
+                f"stand-ins exist for int, float, str and datetime only: {unsupported}"
+            )
         self.build, self.types = build, types
         self._compiled: dict[str, _Compiled] = {}
 
@@ -135,9 +151,10 @@ class CompiledQuery:
             for position, (name, kind) in enumerate(self.types.items(), start=1)
         }
 
-    def compile(self) -> _Compiled:
+    def compile(self, connection: BaseDatabaseWrapper) -> _Compiled:
         stand_ins = self.stand_ins()
-        return _compile(self.build(**stand_ins), stand_ins)
+        sent = {name: _as_sent(value, connection) for name, value in stand_ins.items()}
+        return _compile(self.build(**stand_ins), sent)
 
     def __call__(self, **values: Any) -> list[Any]:
         if values.keys() != self.types.keys():
@@ -145,9 +162,12 @@ class CompiledQuery:
         connection = connections[DEFAULT_DB_ALIAS]
         compiled = self._compiled.get(connection.vendor)
         if compiled is None:
-            compiled = self._compiled[connection.vendor] = self.compile()
-        typed = {name: self.types[name](value) for name, value in values.items()}
-        return _run(compiled, typed, connection)
+            compiled = self._compiled[connection.vendor] = self.compile(connection)
+        sent = {
+            name: _as_sent(_typed(self.types[name], value), connection)
+            for name, value in values.items()
+        }
+        return _run(compiled, sent, connection)
 
 
 #: what a call's values are swapped with: (name, value) → the value to put in its place

@@ -34,6 +34,7 @@ from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ActorKind, CaseEvent, Channel, Role, ServiceRequest
 from commonweal.catalog.models import Jurisdiction, Service, ServiceType
 from commonweal.catalog.served import served_jurisdiction
+from commonweal.core.compiled import CompiledQuery
 from commonweal.core.plans import planned_for_each_call
 from commonweal.open311 import queries, representations, schema
 from commonweal.open311.errors import (
@@ -472,7 +473,7 @@ class UpdatesView(Open311View):
         jurisdiction = self.jurisdiction(request)
         start, end = parse_update_window(request.query_params)
         with planned_for_each_call():  # a window's best plan depends on its length
-            events = list(updates_in(jurisdiction, start, end))
+            events = UPDATES(jurisdiction=jurisdiction.pk, start=start, end=end)
         if len(events) > MAX_UPDATES:
             raise bad_request(
                 f"More than {MAX_UPDATES:,} updates between start_date and end_date; "
@@ -495,7 +496,7 @@ class UpdatesView(Open311View):
 
 
 def updates_in(
-    jurisdiction: Jurisdiction, start: dt.datetime, end: dt.datetime
+    jurisdiction: Jurisdiction | int, start: dt.datetime, end: dt.datetime
 ) -> QuerySet[CaseEvent, Any]:
     """The case-log events that are updates a client should see, oldest first (one more
     than MAX_UPDATES at most, so that a window that holds too many can be refused), as
@@ -526,6 +527,10 @@ def updates_in(
             named=True,
         )[: MAX_UPDATES + 1]
     )
+
+
+#: the feed's query, compiled to SQL once per process
+UPDATES = CompiledQuery(updates_in, jurisdiction=int, start=dt.datetime, end=dt.datetime)
 
 
 def create_update(request: Request, key: ApiKey, jurisdiction: Jurisdiction) -> Response:

@@ -70,8 +70,32 @@ def test_only_named_rows_are_compiled(city):
     models = CompiledQuery(lambda pk: ServiceRequest.objects.filter(pk=pk), pk=int)
     with pytest.raises(ImproperlyConfigured, match="values_list"):
         models(pk=1)
-    with pytest.raises(ImproperlyConfigured, match="int and str"):
-        CompiledQuery(lambda when: ServiceRequest.objects.none(), when=float)
+    with pytest.raises(ImproperlyConfigured, match="int, float, str and datetime"):
+        CompiledQuery(lambda codes: ServiceRequest.objects.none(), codes=list)
+
+
+def test_times_and_numbers_are_bound_as_the_database_takes_them(city, two_requests):
+    since = CompiledQuery(
+        lambda made, north: (
+            ServiceRequest.objects.filter(requested_at__gte=made, lat__gt=north)
+            .order_by("pk")
+            .values_list("public_id", named=True)
+        ),
+        made=dt.datetime,
+        north=float,
+    )
+    first = two_requests[0].requested_at
+    for made, north, expected in [
+        (first - dt.timedelta(hours=1), 40.0, 2),
+        (first + dt.timedelta(days=1), 40.0, 0),
+        (first.astimezone(dt.timezone(dt.timedelta(hours=-5))), 40.0, 2),  # another zone
+        (first - dt.timedelta(hours=1), 40.06, 0),
+    ]:
+        got = since(made=made, north=north)
+        assert len(got) == expected
+        assert got == list(since.queryset(made=made, north=north))
+    with pytest.raises(TypeError, match="a datetime is needed"):
+        since(made="2026-01-01", north=1.0)
 
 
 # --- shapes that vary from call to call ----------------------------------------------------
