@@ -1,6 +1,7 @@
 """`commonweal serve` builds the URL tables before gunicorn forks its workers, and collects
 the static files a new data directory lacks."""
 
+import gc
 import io
 
 from django.core.management.base import OutputWrapper
@@ -18,6 +19,16 @@ def test_the_master_builds_the_url_tables_and_leaves_no_connection_to_fork(trans
     warm_up()
     assert get_resolver()._populated  # workers inherit it: no half-second first answer
     assert connection.connection is None  # a forked copy of a connection would be shared
+
+
+def test_the_master_hides_what_workers_inherit_from_the_garbage_collector():
+    gc.unfreeze()
+    try:
+        warm_up()
+        # the modules, classes and URL tables: a worker's full collection leaves them be
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_a_new_data_directory_gets_its_static_files_once(settings, tmp_path):
