@@ -226,6 +226,8 @@ class CompiledShapes:
         def stand_in(name: str, value: Any) -> Any:
             if name in stand_ins:
                 raise ImproperlyConfigured(f"two values are named {name!r}")
+            if type(value) not in STAND_INS:
+                raise ImproperlyConfigured(f"no stand-in exists for {name}={value!r}")
             stand_ins[name] = _stand_in(type(value), len(stand_ins) + 1, name)
             return stand_ins[name]
 

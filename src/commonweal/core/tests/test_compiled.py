@@ -175,6 +175,8 @@ def test_a_value_the_queryset_transforms_is_refused(city):
     shapes = CompiledShapes(starting, swap_filter_values)
     with pytest.raises(ImproperlyConfigured, match="did not reach the SQL"):
         shapes(Filters(city.jurisdiction.pk, codes=("AB",)))
+    with pytest.raises(ImproperlyConfigured, match="no stand-in exists for code.0=b'AB'"):
+        shapes(Filters(city.jurisdiction.pk, codes=(b"AB",)))
 
 
 def test_only_the_latest_shapes_are_kept(city, pothole_request):
