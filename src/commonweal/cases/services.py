@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from commonweal.cases import log
 from commonweal.cases.authority import Actor, authorize
 from commonweal.cases.errors import CaseError, ConflictError
-from commonweal.cases.ids import new_public_id
+from commonweal.cases.ids import new_public_ids
 from commonweal.cases.ladder import reschedule
 from commonweal.cases.models import (
     Action,
@@ -487,7 +487,7 @@ def unused_public_ids(count: int) -> list[str]:
     """Return `count` distinct public ids that no request has yet (one query per round)."""
     fresh: set[str] = set()
     while len(fresh) < count:
-        candidates = {new_public_id() for _ in range(count - len(fresh))} - fresh
+        candidates = set(new_public_ids(count - len(fresh))) - fresh
         taken = ServiceRequest.objects.filter(public_id__any=candidates).values_list(
             "public_id", flat=True
         )

@@ -202,17 +202,20 @@ def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     the line where reading failed."""
     csv.field_size_limit(MAX_FIELD)
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
+        read = 0  # the lines read up to the end of the last whole row
         try:
-            for row in reader:
-                yield (
-                    reader.line_num,
-                    {key: value or "" for key, value in row.items() if key is not None},
-                )
+            header = next(reader, [])
+            read = reader.line_num
+            for fields in reader:
+                read = reader.line_num
+                if fields:  # a blank line is no row
+                    # (a short row lacks its last columns; a long row's extra fields, which
+                    # have no column, are left out)
+                    yield read, dict(zip(header, fields, strict=False))
         except csv.Error as error:
-            raise ImportError_(  # line_num counts the lines read before the failing row
-                f"{path.name}, the row starting at line {reader.line_num + 1}: {error};"
-                " nothing was imported"
+            raise ImportError_(
+                f"{path.name}, the row starting at line {read + 1}: {error}; nothing was imported"
             ) from error
 
 

@@ -382,3 +382,14 @@ def test_rows_set_aside_are_written_as_they_come_and_all_counted(nyc, monkeypatc
     lines = list(QuarantinedRow.objects.filter(run=run).values_list("line", flat=True))
     assert len(lines) == len(set(lines)) == 16
     assert find_break(nyc)[1] is None
+
+
+def test_rows_are_numbered_by_their_lines_whatever_their_length(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text('a,b,c\n1,2,3\n\n4,5\n6,7,8,9\n"multi\nline",x,y\n10,11,12\n', encoding="utf-8")
+    rows = list(importing.numbered_rows(path))
+    assert [line for line, _ in rows] == [2, 4, 5, 7, 8]  # a blank line is no row
+    assert rows[0][1] == {"a": "1", "b": "2", "c": "3"}
+    assert rows[1][1].get("c", "") == "" and rows[1][1]["b"] == "5"  # a short row
+    assert rows[2][1] == {"a": "6", "b": "7", "c": "8"}  # the field with no column is left out
+    assert rows[3][1]["a"] == "multi\nline" and rows[4][1]["a"] == "10"

@@ -196,11 +196,12 @@ def test_without_a_geocoder_an_address_stays_text(city):
 def test_public_ids_use_only_the_unambiguous_alphabet_evenly():
     from collections import Counter
 
-    from commonweal.cases.ids import ALPHABET, LENGTH, new_public_id
+    from commonweal.cases.ids import ALPHABET, LENGTH, new_public_id, new_public_ids
 
-    ids = [new_public_id() for _ in range(3000)]
-    assert all(len(i) == LENGTH and set(i) <= set(ALPHABET) for i in ids)
-    counts = Counter("".join(ids))
-    expected = 3000 * LENGTH / len(ALPHABET)
-    assert set(counts) == set(ALPHABET)
-    assert all(0.8 * expected < count < 1.2 * expected for count in counts.values())
+    for ids in ([new_public_id() for _ in range(3000)], new_public_ids(3000)):
+        assert len(ids) == 3000 and len(set(ids)) > 2990
+        assert all(len(i) == LENGTH and set(i) <= set(ALPHABET) for i in ids)
+        counts = Counter("".join(ids))
+        expected = 3000 * LENGTH / len(ALPHABET)
+        assert set(counts) == set(ALPHABET)
+        assert all(0.8 * expected < count < 1.2 * expected for count in counts.values())
