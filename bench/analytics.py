@@ -120,7 +120,9 @@ def generate(rows: int, path: Path, seed: int = SEED) -> None:
         day = "CAST(timezone('America/New_York', timezone('UTC', {})) AS DATE)"
         columns = ", ".join(
             # microseconds, as the snapshot stores them (REQUESTS_SCHEMA)
-            f"CAST(timezone('UTC', {c}) AS TIMESTAMPTZ) AS {c}" if c.endswith(("_at", "_due")) else c
+            f"CAST(timezone('UTC', {c}) AS TIMESTAMPTZ) AS {c}"
+            if c.endswith(("_at", "_due"))
+            else c
             for c in frame.column_names
         )
         con.execute(
