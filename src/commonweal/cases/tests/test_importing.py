@@ -330,9 +330,15 @@ def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_servicerequest'")
         (measured,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT attname FROM pg_stats WHERE tablename = 'cases_servicerequest'"
+            " AND attname IN ('jurisdiction_id', 'source', 'source_id')"
+        )
+        described = {name for (name,) in cursor.fetchall()}
     # ANALYZE ran once 1,000 were created (after the first batch of 1,000), again at twice
     # that and at four times; the fifth batch did not reach eight times.
     assert measured == 4 * importing.BATCH
+    assert described == {"jurisdiction_id", "source", "source_id"}  # what the lookup names
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="checks run beside the parsing")
