@@ -4,12 +4,21 @@ the static files a new data directory lacks."""
 import gc
 import io
 
+import pytest
 from django.core.management.base import OutputWrapper
 from django.db import connection
 from django.templatetags.static import static
 from django.urls import clear_url_caches, get_resolver
 
 from commonweal.core.management.commands.serve import collect_static_files_if_missing, warm_up
+
+
+@pytest.fixture(autouse=True)
+def unfrozen():
+    """`warm_up` freezes the process's objects; the rest of the suite runs unfrozen."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
 
 
 def test_the_master_builds_the_url_tables_and_leaves_no_connection_to_fork(transactional_db):
@@ -22,13 +31,9 @@ def test_the_master_builds_the_url_tables_and_leaves_no_connection_to_fork(trans
 
 
 def test_the_master_hides_what_workers_inherit_from_the_garbage_collector():
-    gc.unfreeze()
-    try:
-        warm_up()
-        # the modules, classes and URL tables: a worker's full collection leaves them be
-        assert gc.get_freeze_count() > 10_000
-    finally:
-        gc.unfreeze()
+    warm_up()
+    # the modules, classes and URL tables: a worker's full collection leaves them be
+    assert gc.get_freeze_count() > 10_000
 
 
 def test_a_new_data_directory_gets_its_static_files_once(settings, tmp_path):
