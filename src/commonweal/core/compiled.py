@@ -199,11 +199,22 @@ class CompiledShapes:
         self._compiled: dict[Hashable, _Compiled | None] = {}
 
     def shape(self, call: Any) -> Hashable:
-        return _hashable(self.swap_values(call, lambda name, value: type(value)))
+        return self.shape_and_values(call)[0]
+
+    def shape_and_values(self, call: Any) -> tuple[Hashable, dict[str, Any]]:
+        """The call's shape, and its values by name (one walk through the call)."""
+        values: dict[str, Any] = {}
+
+        def typed(name: str, value: Any) -> type:
+            values[name] = value
+            return type(value)
+
+        return _hashable(self.swap_values(call, typed)), values
 
     def __call__(self, call: Any) -> list[Any]:
         connection = connections[DEFAULT_DB_ALIAS]
-        key = (connection.vendor, self.shape(call))
+        shape, values = self.shape_and_values(call)
+        key = (connection.vendor, shape)
         if key not in self._compiled:
             if len(self._compiled) >= self.limit:
                 del self._compiled[next(iter(self._compiled))]
@@ -211,14 +222,8 @@ class CompiledShapes:
         compiled = self._compiled[key]
         if compiled is None:
             return list(self.build(call))
-        values: dict[str, Any] = {}
-
-        def keep(name: str, value: Any) -> Any:
-            values[name] = _as_sent(value, connection)
-            return value
-
-        self.swap_values(call, keep)
-        return _run(compiled, values, connection)
+        sent = {name: _as_sent(value, connection) for name, value in values.items()}
+        return _run(compiled, sent, connection)
 
     def _compile_shape(self, call: Any, connection: BaseDatabaseWrapper) -> _Compiled | None:
         stand_ins: dict[str, Any] = {}
