@@ -84,7 +84,7 @@ def test_service_request_id_overrides_every_other_filter(client, history):
         status="closed",
     )
     assert sorted(ids(response)) == sorted([history.first.public_id, history.second.public_id])
-    # a known service code, which would otherwise reach the query, is ignored as well
+    # a known service code and a window far in the past are ignored as well
     overridden = get(
         client, "requests.json", service_request_id=history.second.public_id,
         service_code="pothole", start_date="2001-01-01T00:00:00Z",
