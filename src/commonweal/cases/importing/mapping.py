@@ -44,12 +44,14 @@ when the column is not mapped or empty. Presets for known layouts live beside th
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from commonweal.cases.importing.times import time_reader
 from commonweal.cases.models import Channel, Outcome
 
 PRESETS = Path(__file__).parent / "presets"
@@ -81,10 +83,9 @@ class Mapping:
         """Return the aware time, or None when `text` matches no format."""
         text = text.strip()
         for form in self.date_formats:
-            try:
-                return dt.datetime.strptime(text, form).replace(tzinfo=self.zone)
-            except ValueError:
-                continue
+            moment = time_reader(form)(text)
+            if moment is not None:
+                return moment.replace(tzinfo=self.zone)
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
@@ -119,7 +120,7 @@ def _date_formats(dates: Any) -> tuple[str, ...]:
     for form in formats:
         try:
             read = dt.datetime.strptime(sample.strftime(form), form)
-        except ValueError as error:
+        except (ValueError, re.error) as error:  # re.error: a directive given twice
             raise MappingError(f"[dates] {form!r}: {error}") from error
         if read.date() != sample.date():
             raise MappingError(f"[dates] {form!r} does not hold a whole date (year, month, day)")

@@ -273,6 +273,7 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
             for dates, why in [
                 ({"formats": ["%m/%d/%Y %Q"]}, "'Q' is a bad directive"),
                 ({"formats": ["%H:%M"]}, "does not hold a whole date"),
+                ({"formats": ["%m/%d/%Y %Y"]}, "redefinition of group name 'Y'"),
                 ({"formats": "%Y-%m-%d"}, "strptime formats"),
             ]
         ),
