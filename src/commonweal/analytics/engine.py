@@ -415,20 +415,21 @@ class Engine:
         return frame.sort_values(by).reset_index(drop=True)
 
     def by_district_and_service(self, where: Slice) -> pd.DataFrame:
-        """Due and met per district x service: what the equity comparison needs."""
+        """Requests made, due and met per district x service: what the equity comparison
+        needs (and, summed per service, what Pareto does)."""
         as_of = self.as_of or dt.date.max
         source, params = self.relation(
-            "daily", "district, service, due, met", where, [self._period(where)]
+            "daily", "district, service, created, due, met", where, [self._period(where)]
         )
         frame = self.query(
-            "SELECT district, service,"
+            "SELECT district, service, CAST(sum(created) AS BIGINT) AS requests,"
             " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
             " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met"
             f" FROM ({source}) GROUP BY ALL",
             [as_of, as_of, *params],
             decode=("district", "service"),
         )
-        frame = frame.fillna({"due": 0, "met": 0})
+        frame = frame.fillna({"requests": 0, "due": 0, "met": 0})
         return frame.sort_values(["district", "service"], na_position="last").reset_index(drop=True)
 
     def open_ages(self, where: Slice) -> pd.DataFrame:

@@ -108,6 +108,16 @@ def equity(engine: Engine, where: Slice) -> list[dict[str, Any]]:
     return records(kpis.equity_gap(engine.by_district_and_service(where)))
 
 
+def equity_and_pareto(
+    engine: Engine, where: Slice
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`equity` and `pareto` from one reading of the rollups: the requests per service are the
+    sum of those per district x service (one query fewer for a dashboard page)."""
+    frame = engine.by_district_and_service(where)
+    volume = frame.groupby("service", as_index=False)["requests"].sum()
+    return records(kpis.equity_gap(frame)), records(kpis.pareto(volume))
+
+
 def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
     """Districts with population and income, from the catalogue (small; read each time)."""
     rows = District.objects.all()
@@ -179,14 +189,14 @@ def dashboard(engine: Engine, where: Slice) -> dict[str, Any]:
 
     jobs = {
         "summaries": run(whole_and_parts, engine, where, "department"),
+        "equity_and_pareto": run(equity_and_pareto, engine, where),
         "charts": run(charts, engine, where),
-        "pareto": run(pareto, engine, where),
-        "equity": run(equity, engine, where),
         "backlog": run(backlog_now, engine, where, engine.as_of or dt.date.today()),
         "surveys": run(surveys, engine, where),
     }
     answers = {name: job.result() for name, job in jobs.items()}
     answers["summary"], answers["by_department"] = answers.pop("summaries")
+    answers["equity"], answers["pareto"] = answers.pop("equity_and_pareto")
     return answers
 
 

@@ -181,11 +181,17 @@ def test_coarse_tables_answer_as_the_daily_ones_do(city, history, monkeypatch):
     assert report_everything(snapshot.analytics_dir()) == with_coarse
 
 
-def test_the_dashboard_reads_the_whole_from_its_departments(city, history):
-    """The page sums the per-department counts and histograms for its headline figures; they
-    equal what the slice as a whole reads, even where a department is left out of the
+def test_the_dashboard_reads_the_whole_from_its_parts(city, history):
+    """The page sums the per-department counts and histograms for its headline figures, and
+    the requests per district x service for its Pareto chart; they equal what the slice as a
+    whole reads (and the requests per service), even where a department is left out of the
     breakdown (nothing made, closed or due in the period) while it still has requests open,
     and where two departments' requests took the same time (one histogram bin of both)."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 16, tzinfo=UTC), tick=False):
+        services.submit(  # a pothole in the east district too: one service, two districts
+            city.resident, service=city.pothole, channel="web", description="Hole east",
+            attributes={"lane": "left"}, lat=40.05, long=-74.95,
+        )  # fmt: skip
     with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=UTC), tick=False):
         missed = services.submit(
             city.resident, service=city.collection, channel="phone",
@@ -207,15 +213,21 @@ def test_the_dashboard_reads_the_whole_from_its_departments(city, history):
         page = report.dashboard(engine, where)
         assert page["summary"] == report.summary(engine, where), name
         assert page["by_department"] == report.summary(engine, where, "department"), name
+        assert page["equity"] == report.equity(engine, where), name
+        assert page["pareto"] == report.pareto(engine, where), name
     march = report.dashboard(engine, slices["march"])
     assert [row["department"] for row in march["by_department"]] == ["sanitation", "streets"]
-    assert march["summary"][0]["requests"] == 6
+    assert [(row["service"], row["requests"]) for row in march["pareto"]] == [
+        ("pothole", 6),
+        ("missed-collection", 1),
+    ]
+    assert march["summary"][0]["requests"] == 7
     # closed after 4, 5 and 5 days: the median is 5 days only when the two departments' bin
     # of 5 days is added up (either alone leaves 4 and 5, whose median is 4)
     assert march["summary"][0]["close_median_hours"] == pytest.approx(120, rel=0.01)
     quiet = report.dashboard(engine, slices["after the work"])
     assert quiet["by_department"] == [], quiet  # nothing made, closed or due in April
-    assert quiet["summary"][0]["open_at_end"] == 3  # yet three of the streets' are open
+    assert quiet["summary"][0]["open_at_end"] == 4  # yet four of the streets' are open
 
 
 def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
