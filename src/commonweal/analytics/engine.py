@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from django.conf import settings
 
@@ -333,9 +334,21 @@ class Engine:
         finally:
             cursor.close()
         for name in decode:
-            names = {code: value for value, code in self.codes[name].items()}
-            frame[name] = frame[name].map(names).astype(object)
+            frame[name] = self._decoded(name, frame[name])
         return frame
+
+    def _decoded(self, name: str, codes: pd.Series) -> Any:
+        """The values of dimension `name` that `codes` stand for (objects; None for a code
+        given to no value): one array lookup when every code is a known small integer."""
+        given = self.codes[name]
+        raw = codes.to_numpy()
+        if raw.dtype.kind in "iu" and (len(raw) == 0 or 0 <= raw.min() <= raw.max() <= len(given)):
+            values = np.full(len(given) + 1, None, dtype=object)
+            for value, code in given.items():
+                values[code] = value
+            return values[raw]
+        names = {code: value for value, code in given.items()}
+        return codes.map(names).astype(object)
 
     def _daily_tier(self, where: Slice, by: str | None = None) -> str:
         """The smallest coarse count table that keeps what the slice filters or groups by."""

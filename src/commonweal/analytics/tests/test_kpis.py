@@ -208,3 +208,33 @@ def test_control_charts_need_two_weeks_and_skip_weeks_with_nothing_due():
     _, x = charts["median_time_to_close"]
     assert x.values == pytest.approx([bin_value(b) / 3600 for b in (500, 510, 520)])
     assert kpis.control_charts_for(weekly.head(1), hist.head(1)) == {}
+
+
+def test_records_hand_over_plain_values():
+    import numpy as np
+
+    from commonweal.analytics.report import records
+
+    frame = pd.DataFrame(
+        {
+            "district": pd.Series(["W", None, "E"], dtype="str"),
+            "requests": np.array([3, 0, 7], dtype="uint16"),
+            "share": [12.5, float("nan"), 0.0],
+            "week": pd.to_datetime(["2026-03-02", "2026-03-09", None]),
+            "day": [dt.date(2026, 3, 2), None, dt.date(2026, 3, 4)],
+            "flag": [True, False, True],
+        }
+    )
+    rows = records(frame)
+    assert rows == [
+        {"district": "W", "requests": 3, "share": 12.5, "week": "2026-03-02",
+         "day": "2026-03-02", "flag": True},
+        {"district": None, "requests": 0, "share": None, "week": "2026-03-09", "day": None,
+         "flag": False},
+        {"district": "E", "requests": 7, "share": 0.0, "week": None, "day": "2026-03-04",
+         "flag": True},
+    ]  # fmt: skip
+    assert [type(row["requests"]) for row in rows] == [int, int, int]
+    assert json.dumps(rows)  # nothing JSON cannot hold
+    assert records(frame.iloc[:0]) == []
+    assert records(pd.DataFrame(index=range(2))) == [{}, {}]
