@@ -59,6 +59,9 @@ MAX_FIELD = 16 * 1024 * 1024
 #: requests, and again each time that number doubles (see `Importer.inform_planner`)
 STATISTICS_FROM = 10_000
 MAX_DESCRIPTION = 4000
+#: the report's line for a row with a local time the clocks passed twice or skipped (a time
+#: without a zone cannot say which reading it meant: the one before the change is kept)
+CLOCK_CHANGE = "local time at a clock change (read with the offset before it)"
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
             "zipcode", "lat", "long", "channel", "service_id", "district_id")  # fmt: skip
@@ -127,6 +130,8 @@ def _times(
         parsed.problems.append("unparseable closed date")
     if created and closed and closed < created:
         parsed.problems.append("closed before created")
+    if any(moment and mapping.at_clock_change(moment) for moment in (created, closed)):
+        parsed.warnings.append(CLOCK_CHANGE)
     return created, closed
 
 

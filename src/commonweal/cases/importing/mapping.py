@@ -79,6 +79,14 @@ class Mapping:
     def column(self, name: str) -> str | None:
         return self.columns.get(name)
 
+    def at_clock_change(self, moment: dt.datetime) -> bool:
+        """True for a time read in this mapping's zone at a local time the clocks passed twice
+        (going back) or skipped (going forward): it has two readings, and `parse_time` kept
+        the one with the offset in force before the change."""
+        return (
+            moment.tzinfo is self.zone and moment.utcoffset() != moment.replace(fold=1).utcoffset()
+        )
+
     def parse_time(self, text: str) -> dt.datetime | None:
         """Return the aware time, or None when `text` matches no format."""
         text = text.strip()

@@ -1,6 +1,7 @@
 """Importing real city exports: presets on the real samples, re-import, rollback, mappings."""
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -400,3 +401,36 @@ def test_rows_are_numbered_by_their_lines_whatever_their_length(tmp_path):
     assert rows[1][1].get("c", "") == "" and rows[1][1]["b"] == "5"  # a short row
     assert rows[2][1] == {"a": "6", "b": "7", "c": "8"}  # the field with no column is left out
     assert rows[3][1]["a"] == "multi\nline" and rows[4][1]["a"] == "10"
+
+
+def test_times_at_a_clock_change_are_imported_and_counted(nyc, tmp_path):
+    """01:30 on 5 November 2023 happened twice in New York and 02:30 on 12 March never did:
+    the file cannot say which it meant, so the reading before the change is kept, and the
+    report counts each such row once (imported, noted), never silently."""
+    (tmp_path / "dst.csv").write_text(
+        "id,opened,finished,what\n"
+        "D1,2023-11-05 01:30,,Noise\n"  # twice: the first, still daylight time (-4)
+        "D2,2023-03-12 02:30,,Noise\n"  # never: standard time (-5), as before the change
+        "D3,2023-03-12 03:30,,Noise\n"  # an ordinary time just after it
+        "D4,2023-11-05 00:30,2023-11-05 01:45,Noise\n"  # made before, closed in the hour
+        "D5,2023-11-05T01:30:00-05:00,,Noise\n",  # its own offset says which: nothing to note
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        {
+            "source": "dst",
+            "time_zone": "America/New_York",
+            "columns": {"source_id": "id", "created": "opened", "closed": "finished",
+                        "service": "what"},
+            "dates": {"formats": ["%Y-%m-%d %H:%M"]},
+        }
+    )  # fmt: skip
+    run = import_file(tmp_path / "dst.csv", mapping, nyc)
+    assert run.created == 5
+    assert run.problems.get(importing.CLOCK_CHANGE) == 3
+    made = dict(ServiceRequest.objects.values_list("source_id", "requested_at"))
+    utc = dt.UTC
+    assert made["D1"] == dt.datetime(2023, 11, 5, 5, 30, tzinfo=utc)
+    assert made["D2"] == dt.datetime(2023, 3, 12, 7, 30, tzinfo=utc)
+    assert made["D3"] == dt.datetime(2023, 3, 12, 7, 30, tzinfo=utc)
+    assert made["D5"] == dt.datetime(2023, 11, 5, 6, 30, tzinfo=utc)
