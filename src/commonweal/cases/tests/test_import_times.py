@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from commonweal.cases.importing.mapping import preset
-from commonweal.cases.importing.times import time_reader
+from commonweal.cases.importing.times import _NumericReader, _StrptimeReader, time_reader
 
 #: every preset's format, and others a city's export could use
 NUMERIC = [
@@ -36,9 +36,9 @@ def strptime_or_none(text: str, form: str) -> dt.datetime | None:
 def test_the_presets_formats_are_read_without_strptime():
     for name in ("nyc", "nyc_api", "boston", "los_angeles", "nyc_legacy"):
         for form in preset(name).date_formats:
-            assert type(time_reader(form)).__name__ == "_NumericReader", form
+            assert isinstance(time_reader(form), _NumericReader), form
     for form in OTHER:
-        assert type(time_reader(form)).__name__ == "_StrptimeReader", form
+        assert isinstance(time_reader(form), _StrptimeReader), form
 
 
 @pytest.mark.parametrize(
