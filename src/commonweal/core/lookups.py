@@ -10,8 +10,10 @@ sent once, an empty list matches nothing. SQLite has no arrays: there it is `in`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field
 from django.db.models.lookups import In
 
@@ -23,8 +25,17 @@ class AnyOf(In):
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Sequence[Any]]:
         if not self.rhs_is_direct_value():  # a subquery: nothing to gather into an array
             return self.as_sql(compiler, connection)
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        placeholders, values = self.process_rhs(compiler, connection)
-        if placeholders != f"({', '.join(['%s'] * len(values))})":
+        if any(hasattr(value, "resolve_expression") for value in self.rhs):
             return self.as_sql(compiler, connection)  # a value that needs SQL of its own
-        return f"{lhs} = ANY(%s)", [*lhs_params, list(values)]
+        try:
+            values = dict.fromkeys(value for value in self.rhs if value is not None)
+        except TypeError:  # a value that cannot be hashed: `In` copes with those
+            return self.as_sql(compiler, connection)
+        if not values:
+            raise EmptyResultSet
+        # the values were prepared when the lookup was made; `In` would also send each one
+        # through the expression machinery (a second per 100,000 ids, a tenth of an import)
+        field = self.lhs.output_field
+        prepare = partial(field.get_db_prep_value, connection=connection, prepared=True)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(map(prepare, values))]

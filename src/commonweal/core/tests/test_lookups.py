@@ -56,3 +56,15 @@ def test_on_postgresql_the_list_is_one_parameter(three_requests):
         assert ServiceRequest.objects.filter(public_id__any=wanted).count() == 3
     sql = queries.captured_queries[-1]["sql"]
     assert "= ANY(" in sql and " IN (" not in sql
+
+
+def test_any_takes_expressions_among_the_values(three_requests):
+    from django.db.models import Value
+    from django.db.models.functions import Upper
+
+    first, second, _ = (r.public_id for r in three_requests)
+    wanted = [Upper(Value(first.lower())), second, None]
+    found = set(
+        ServiceRequest.objects.filter(public_id__any=wanted).values_list("public_id", flat=True)
+    )
+    assert found == {first, second}
