@@ -115,16 +115,15 @@ def _coordinate(text: str, low: float, high: float) -> float | None:
 
 
 def _times(
-    row: dict[str, str], mapping: Mapping, parsed: Parsed
+    text: dict[str, str], mapping: Mapping, parsed: Parsed
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    created_text = row.get(mapping.columns["created"], "").strip()
+    created_text = text["created"]
     created = mapping.parse_time(created_text) if created_text else None
     if not created_text:
         parsed.problems.append("missing created date")
     elif created is None:
         parsed.problems.append("unparseable created date")
-    closed_column = mapping.column("closed")
-    closed_text = row.get(closed_column, "").strip() if closed_column else ""
+    closed_text = text.get("closed", "")
     closed = mapping.parse_time(closed_text) if closed_text else None
     if closed_text and closed is None:
         parsed.problems.append("unparseable closed date")
@@ -136,12 +135,11 @@ def _times(
 
 
 def _state(
-    row: dict[str, str], mapping: Mapping, closed: dt.datetime | None, parsed: Parsed
+    text: dict[str, str], mapping: Mapping, closed: dt.datetime | None, parsed: Parsed
 ) -> tuple[str, str]:
-    column = mapping.column("status")
-    if column is None or not mapping.statuses:
+    if "status" not in text or not mapping.statuses:
         return (Status.CLOSED, Outcome.RESOLVED) if closed else (Status.NEW, "")
-    raw = row.get(column, "").strip()
+    raw = text["status"]
     if raw not in mapping.statuses:
         parsed.problems.append(f"unknown status {raw!r}")
         return Status.NEW, ""
@@ -158,11 +156,12 @@ def _state(
 def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     """Parse one CSV row; problems keep it out (quarantine), warnings are only counted."""
     parsed = Parsed(record=None)
-    columns = mapping.columns
+    # each mapped column's text, trimmed, by our field's name (one pass instead of a lookup
+    # per field: a few µs of every row)
+    text = {name: row.get(column, "").strip() for name, column in mapping.columns.items()}
 
     def value(name: str) -> str:
-        column = columns.get(name)
-        return row.get(column, "").strip() if column else ""
+        return text.get(name, "")
 
     source_id = value("source_id")
     if not source_id:
@@ -170,8 +169,8 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     service = value("service")
     if not service:
         parsed.problems.append("missing service")
-    created, closed = _times(row, mapping, parsed)
-    status, outcome = _state(row, mapping, closed, parsed)
+    created, closed = _times(text, mapping, parsed)
+    status, outcome = _state(text, mapping, closed, parsed)
     lat, long = _coordinate(value("lat"), -90, 90), _coordinate(value("long"), -180, 180)
     if lat is None or long is None:
         parsed.warnings.append("missing location")
