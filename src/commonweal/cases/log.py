@@ -87,21 +87,29 @@ def _writes_alike(value: Any) -> bool:
 
 def canonical_json(row: dict[str, Any]) -> str:
     """Return the canonical JSON of an event given as a CANONICAL_LOOKUPS row."""
+    return _canonical_text(row, row["jurisdiction__jurisdiction_id"], row["request__public_id"])
+
+
+def _canonical_text(
+    values: dict[str, Any], jurisdiction_code: str, request_public_id: str | None
+) -> str:
+    """The canonical JSON of an event given by its attribute values (a CANONICAL_LOOKUPS row
+    names them alike) and the codes of its jurisdiction and request."""
     document = {
-        "jurisdiction": row["jurisdiction__jurisdiction_id"],
-        "sequence": row["sequence"],
-        "request": row["request__public_id"],
-        "action": row["action"],
-        "occurred_at": format_time(row["occurred_at"]),
-        "actor_kind": row["actor_kind"],
-        "actor_user": row["actor_user_id"],
-        "actor_label": row["actor_label"],
-        "role": row["role"],
-        "rule_code": row["rule_code"],
-        "reason": row["reason"],
-        "public_text": row["public_text"],
-        "internal_text": row["internal_text"],
-        "data": row["data"],
+        "jurisdiction": jurisdiction_code,
+        "sequence": values["sequence"],
+        "request": request_public_id,
+        "action": values["action"],
+        "occurred_at": format_time(values["occurred_at"]),
+        "actor_kind": values["actor_kind"],
+        "actor_user": values["actor_user_id"],
+        "actor_label": values["actor_label"],
+        "role": values["role"],
+        "rule_code": values["rule_code"],
+        "reason": values["reason"],
+        "public_text": values["public_text"],
+        "internal_text": values["internal_text"],
+        "data": values["data"],
     }
     # The other members are text, integers of a model's fields, or None: only the data can
     # hold what orjson writes differently.
@@ -114,24 +122,11 @@ def canonical_json(row: dict[str, Any]) -> str:
 
 
 def event_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
+    return _hash(prev_hash, canonical_json(row))
 
 
-#: CaseEvent attribute names that enter the hash as they are
-HASHED_ATTRIBUTES = (
-    "sequence", "action", "occurred_at", "actor_kind", "actor_user_id", "actor_label", "role",
-    "rule_code", "reason", "public_text", "internal_text", "data",
-)  # fmt: skip
-
-
-def _row_of(
-    values: dict[str, Any], jurisdiction_code: str, request_public_id: str | None
-) -> dict[str, Any]:
-    """The canonical-JSON input of an event given by its attribute values."""
-    row = {name: values[name] for name in HASHED_ATTRIBUTES}
-    row["jurisdiction__jurisdiction_id"] = jurisdiction_code
-    row["request__public_id"] = request_public_id
-    return row
+def _hash(prev_hash: str, text: str) -> str:
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
 class Chainer:
@@ -152,9 +147,8 @@ class Chainer:
         self.sequence += 1
         values["sequence"] = self.sequence
         values["prev_hash"] = self.hash
-        values["hash"] = event_hash(
-            self.hash, _row_of(values, self.jurisdiction_code, request_public_id)
-        )
+        text = _canonical_text(values, self.jurisdiction_code, request_public_id)
+        values["hash"] = _hash(self.hash, text)
         self.hash = values["hash"]
         return values
 

@@ -439,11 +439,8 @@ class Importer:
                 self.actor, Action.SUBMIT, ServiceRequest(jurisdiction=self.jurisdiction)
             )
         data = {"source": request["source"], "source_id": request["source_id"], **data}
-        values = {
-            "jurisdiction_id": self.jurisdiction.pk,
-            "request_id": request["id"],
-            **event_fields(self.actor, self.rule, "case.imported", at, data),
-        }
+        values = event_fields(self.actor, self.rule, "case.imported", at, data)
+        values["jurisdiction_id"], values["request_id"] = self.jurisdiction.pk, request["id"]
         return self.chainer.link_values(values, request["public_id"])
 
     def finish(self) -> None:
