@@ -34,7 +34,8 @@ class AnyOf(In):
         if not values:
             raise EmptyResultSet
         # the values were prepared when the lookup was made; `In` would also send each one
-        # through the expression machinery (a second per 100,000 ids, a tenth of an import)
+        # through the expression machinery (20 of the 30 ms that 10,000 ids took to compile;
+        # an import looks up two such lists a batch)
         field = self.lhs.output_field
         prepare = partial(field.get_db_prep_value, connection=connection, prepared=True)
         lhs, lhs_params = self.process_lhs(compiler, connection)
