@@ -67,7 +67,7 @@ bench-console: install
 	cd bench && ../$(BIN)/python console_queue.py --database-url "$${DATABASE_URL:?set DATABASE_URL to the big PostgreSQL database}"
 
 # The dashboard three ways (pandas, hand-written DuckDB, the engine) over 1M and 10M synthetic
-# requests in Parquet; about 6 minutes, 12 GiB at the peak (pandas).
+# requests in Parquet; about 5 minutes, 8 GiB at the peak (pandas).
 bench-analytics: install
 	$(BIN)/python bench/analytics.py
 
