@@ -129,8 +129,6 @@ def _times(
         parsed.problems.append("unparseable closed date")
     if created and closed and closed < created:
         parsed.problems.append("closed before created")
-    if any(moment and mapping.at_clock_change(moment) for moment in (created, closed)):
-        parsed.warnings.append(CLOCK_CHANGE)
     return created, closed
 
 
@@ -171,6 +169,10 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
         parsed.problems.append("missing service")
     created, closed = _times(text, mapping, parsed)
     status, outcome = _state(text, mapping, closed, parsed)
+    if status != Status.CLOSED:
+        closed = None  # an open request's closing date is ignored (and reported by `_state`)
+    if any(moment and mapping.at_clock_change(moment) for moment in (created, closed)):
+        parsed.warnings.append(CLOCK_CHANGE)
     lat, long = _coordinate(value("lat"), -90, 90), _coordinate(value("long"), -180, 180)
     if lat is None or long is None:
         parsed.warnings.append("missing location")
@@ -191,7 +193,7 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
         service_name=(value("service_name") or service)[:200],
         department_code=slug(value("department") or "imported", 40),
         department_name=(value("department_name") or value("department") or "Imported")[:200],
-        requested_at=created, closed_at=closed if status == Status.CLOSED else None,
+        requested_at=created, closed_at=closed,
         status=status, outcome=outcome, description=description,
         address=value("address")[:300], zipcode=value("zipcode").removesuffix(".0")[:20],
         lat=lat, long=long, channel=channel,

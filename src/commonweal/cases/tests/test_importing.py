@@ -434,3 +434,30 @@ def test_times_at_a_clock_change_are_imported_and_counted(nyc, tmp_path):
     assert made["D2"] == dt.datetime(2023, 3, 12, 7, 30, tzinfo=utc)
     assert made["D3"] == dt.datetime(2023, 3, 12, 7, 30, tzinfo=utc)
     assert made["D5"] == dt.datetime(2023, 11, 5, 6, 30, tzinfo=utc)
+
+
+def test_an_ignored_closing_time_at_a_clock_change_is_not_counted(nyc, tmp_path):
+    """An open request's closing date is not imported (and is reported as ignored), so its
+    falling in the hour that happened twice is nothing to note."""
+    (tmp_path / "open.csv").write_text(
+        "id,opened,finished,what,state\n"
+        "O1,2023-11-05 00:30,2023-11-05 01:45,Noise,Open\n"  # closing time ignored
+        "O2,2023-11-05 00:30,2023-11-05 01:45,Noise,Closed\n",  # closed in that hour: noted
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        {
+            "source": "dst",
+            "time_zone": "America/New_York",
+            "columns": {"source_id": "id", "created": "opened", "closed": "finished",
+                        "service": "what", "status": "state"},
+            "dates": {"formats": ["%Y-%m-%d %H:%M"]},
+            "status": {"Open": "open", "Closed": "closed:resolved"},
+        }
+    )  # fmt: skip
+    run = import_file(tmp_path / "open.csv", mapping, nyc)
+    assert run.created == 2
+    assert run.problems.get("closing date on an open request ignored") == 1
+    assert run.problems.get(importing.CLOCK_CHANGE) == 1
+    closed = dict(ServiceRequest.objects.values_list("source_id", "closed_at"))
+    assert closed == {"O1": None, "O2": dt.datetime(2023, 11, 5, 5, 45, tzinfo=dt.UTC)}
