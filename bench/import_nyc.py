@@ -84,11 +84,10 @@ def rows_again(bulk: bool = False) -> float:
     trigger."""
     from django.db import connection, transaction
 
-    tables = TABLES
     saved: dict[str, Any] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in tables:
+            for table in TABLES:
                 data = bytearray()
                 with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
                     for chunk in copy:
@@ -96,7 +95,7 @@ def rows_again(bulk: bool = False) -> float:
                 saved[table] = bytes(data)
             cursor.execute("TRUNCATE cases_caseevent, cases_servicerequest CASCADE")
         else:
-            for table in tables:
+            for table in TABLES:
                 cursor.execute(f"SELECT * FROM {table}")
                 saved[table] = cursor.fetchall()
             cursor.execute("DELETE FROM cases_caseevent")
@@ -104,7 +103,7 @@ def rows_again(bulk: bool = False) -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         rebuild = drop_secondary_indexes(cursor) if bulk else []
-        for table in tables:
+        for table in TABLES:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
                     copy.write(saved[table])
