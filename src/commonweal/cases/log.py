@@ -44,13 +44,16 @@ CANONICAL_LOOKUPS = (
 )
 
 
+#: a UTC time as the canonical JSON writes it (strftime's and isoformat's text, at half the cost)
+_UTC_TEXT = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+
+
 def format_time(moment: dt.datetime) -> str:
     """The time in UTC to the microsecond, as the canonical JSON writes it."""
     utc = moment.astimezone(dt.UTC)
     if utc.year < 1000:  # strftime does not pad the year with zeros
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    # the same text as strftime's or isoformat's, at half their cost (every event's hash
-    # writes one: 2.1 → 1.3 µs)
+    # every event's hash writes one (2.1 → 1.3 µs with the format string)
     return _UTC_TEXT % (
         utc.year,
         utc.month,
@@ -60,9 +63,6 @@ def format_time(moment: dt.datetime) -> str:
         utc.second,
         utc.microsecond,
     )
-
-
-_UTC_TEXT = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
 
 
 #: the canonical JSON's writer when orjson cannot be trusted to write the same text

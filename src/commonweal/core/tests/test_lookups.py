@@ -68,3 +68,12 @@ def test_any_takes_expressions_among_the_values(three_requests):
         ServiceRequest.objects.filter(public_id__any=wanted).values_list("public_id", flat=True)
     )
     assert found == {first, second}
+
+
+def test_any_takes_values_that_cannot_be_hashed(three_requests):
+    """JSON objects are dicts: `In` compares them one by one, and so does `any`."""
+    for wanted, matches in (([{"lane": "left"}, None], 3), ([{"lane": "right"}], 0)):
+        found = ServiceRequest.objects.filter(attributes__any=wanted)
+        expected = ServiceRequest.objects.filter(attributes__in=wanted)
+        assert set(found.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+        assert found.count() == matches  # the three were made with the left lane
