@@ -13,6 +13,7 @@ urlpatterns = [
     path("open311/", open311_views.guide, name="open311-guide"),
     path("open311/v2/", include("commonweal.open311.urls")),
     # Photos residents attached (cleaned, unguessable names); nothing else in MEDIA_ROOT.
+    path("favicon.ico", core_views.favicon),
     re_path(r"^media/(?P<path>requests/[0-9a-f]{32}\.(?:jpg|png|webp))$", core_views.photo),
     path("", include("commonweal.portal.urls")),
 ]

@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from commonweal.catalog.geo import validate_boundary
 
@@ -399,6 +400,20 @@ class TimeUnit(models.TextChoices):
     CALENDAR_DAYS = "calendar_days", _("days")
 
 
+def period_text(within: int, unit: str) -> str:
+    """A standard's period as residents read it, in the active language, singular or plural
+    by the number: "1 working day", "5 working days", "1 hour"."""
+    if unit == TimeUnit.WORKING_HOURS:
+        text = ngettext("%(n)d working hour", "%(n)d working hours", within)
+    elif unit == TimeUnit.WORKING_DAYS:
+        text = ngettext("%(n)d working day", "%(n)d working days", within)
+    elif unit == TimeUnit.CALENDAR_HOURS:
+        text = ngettext("%(n)d hour", "%(n)d hours", within)
+    else:
+        text = ngettext("%(n)d day", "%(n)d days", within)
+    return text % {"n": within}
+
+
 class ServiceStandardQuerySet(models.QuerySet["ServiceStandard"]):
     def in_force_on(self, day: dt.date) -> ServiceStandardQuerySet:
         return self.filter(effective_from__lte=day).filter(
@@ -446,9 +461,16 @@ class ServiceStandard(models.Model):
     def __str__(self) -> str:
         return (
             f"{self.service.service_code} {self.priority}: acknowledge in "
-            f"{self.acknowledge_within} {self.get_acknowledge_unit_display()}, resolve in "
-            f"{self.resolve_within} {self.get_resolve_unit_display()}"
+            f"{self.acknowledge_period()}, resolve in {self.resolve_period()}"
         )
+
+    def acknowledge_period(self) -> str:
+        """The time to acknowledge, as text: "1 working hour"."""
+        return period_text(self.acknowledge_within, self.acknowledge_unit)
+
+    def resolve_period(self) -> str:
+        """The time to resolve, as text: "5 working days"."""
+        return period_text(self.resolve_within, self.resolve_unit)
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

@@ -156,7 +156,7 @@ def promise(service: Service) -> dict[str, Any] | None:
 def _wording(standard: ServiceStandard | None) -> dict[str, Any] | None:
     if standard is None:
         return None
-    return {"within": standard.resolve_within, "unit": standard.get_resolve_unit_display()}
+    return {"period": standard.resolve_period()}
 
 
 def promises_today(services: list[Service], day: dt.date) -> dict[int, dict[str, Any] | None]:

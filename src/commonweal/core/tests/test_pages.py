@@ -1,7 +1,10 @@
 """The landing page and the commonweal command line."""
 
+import re
 import subprocess
 import sys
+
+from django.contrib.staticfiles import finders
 
 
 def test_the_home_page_names_the_city_in_english_and_spanish(client, city):
@@ -15,6 +18,15 @@ def test_the_home_page_names_the_city_in_english_and_spanish(client, city):
 
 def test_the_home_page_explains_an_empty_installation(client, db):
     assert "commonweal demo" in client.get("/").content.decode()
+
+
+def test_every_page_names_the_site_icon_and_favicon_ico_leads_to_it(client, city):
+    page = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+    assert icon, "the page names no icon"
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 302 and answer["Location"] == icon[1]
+    assert finders.find("commonweal/favicon.svg"), "the icon is not among the static files"
 
 
 def test_the_console_script_runs_management_commands():

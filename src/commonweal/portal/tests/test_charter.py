@@ -46,3 +46,14 @@ def test_a_quarter_without_requests_says_so(client, city):
     with time_machine.travel(TODAY, tick=False):
         page = client.get(reverse("portal:charter")).content.decode()
     assert "No requests were due" in page
+
+
+def test_a_promise_of_one_unit_reads_in_the_singular_in_both_languages(client, city):
+    standard = city.pothole.standards.get(priority="normal")
+    standard.resolve_within = 1
+    standard.save()
+    with time_machine.travel(TODAY, tick=False):
+        english = client.get(reverse("portal:charter")).content.decode()
+        spanish = client.get(reverse("portal:charter"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Fixed within 1 working day<" in english
+    assert "Resuelto en 1 día laborable<" in spanish
