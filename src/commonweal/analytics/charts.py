@@ -4,12 +4,17 @@ template puts a text alternative (a caption and a table of the same figures) bes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 import vl_convert
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+#: d3's number and time locales for the languages the site speaks (months, decimal commas)
+Locale = Literal["en-US", "es-ES"]
+LOCALES: dict[str, Locale] = {"en": "en-US", "es": "es-ES"}
 WIDTH = 560
 HEIGHT = 220
 #: colours with at least 3:1 contrast on white (WCAG 1.4.11), for lines and marks
@@ -25,7 +30,8 @@ def svg(chart: alt.TopLevelMixin) -> str:
     labelled image and gives its figures as a table beside it."""
     spec = chart.to_dict()
     spec.setdefault("config", {})["aria"] = False
-    text: str = vl_convert.vegalite_to_svg(spec)
+    locale: Locale = LOCALES.get((get_language() or "en").split("-")[0], "en-US")
+    text: str = vl_convert.vegalite_to_svg(spec, format_locale=locale, time_format_locale=locale)
     text = text.split("?>", 1)[-1] if text.startswith("<?xml") else text
     # the drawing itself is hidden from assistive technology: its labelled wrapper and the
     # table beside it carry the content
@@ -45,7 +51,7 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
             "signal": [week in signalled for week in data["weeks"]],
         }
     )
-    base = alt.Chart(frame).encode(x=alt.X("week:T", title="Week"))
+    base = alt.Chart(frame).encode(x=alt.X("week:T", title=_("Week")))
     value = base.mark_line(color=LINE, point=alt.OverlayMarkDef(color=LINE)).encode(
         y=alt.Y("value:Q", title=unit), tooltip=["week:T", "value:Q"]
     )
@@ -67,15 +73,19 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
 
 
 def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
-    """Bars of requests per service, largest first, with the cumulative share as a line."""
+    """Bars of requests per service (by its `name` when the rows have one), largest first,
+    with the cumulative share as a line."""
     frame = pd.DataFrame(rows)
     if frame.empty:
         return ""
-    order = frame["service"].tolist()
-    base = alt.Chart(frame).encode(x=alt.X("service:N", sort=order, title="Service"))
-    bars = base.mark_bar(color=LINE).encode(y=alt.Y("requests:Q", title="Requests"))
+    frame["label"] = frame["name"] if "name" in frame else frame["service"]
+    order = frame["label"].tolist()
+    base = alt.Chart(frame).encode(x=alt.X("label:N", sort=order, title=_("Service")))
+    bars = base.mark_bar(color=LINE).encode(y=alt.Y("requests:Q", title=_("Requests")))
     line = base.mark_line(color=LIMIT, point=True).encode(
-        y=alt.Y("cumulative_pct:Q", title="Cumulative %", scale=alt.Scale(domain=[0, 100]))
+        y=alt.Y(
+            "cumulative_pct:Q", title=_("Cumulative share (%)"), scale=alt.Scale(domain=[0, 100])
+        )
     )
     return svg(
         alt.layer(bars, line)
@@ -84,18 +94,21 @@ def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
     )
 
 
-def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: str) -> str:
-    """Districts coloured by their type-adjusted gap (diverging around 0)."""
+def equity_map(
+    rows: list[dict[str, Any]], boundaries: dict[str, tuple[str, Any]], title: str
+) -> str:
+    """Districts (`boundaries`: code → name and geometry) coloured by their type-adjusted gap
+    (diverging around 0)."""
     features = []
     gaps = {row["district"]: row for row in rows}
-    for code, geometry in boundaries.items():
+    for code, (name, geometry) in boundaries.items():
         row = gaps.get(code)
         features.append(
             {
                 "type": "Feature",
                 "geometry": geometry,
                 "properties": {
-                    "district": code,
+                    "district": name,
                     "gap": None if row is None else round(row["gap_pts"], 1),
                 },
             }
@@ -109,7 +122,7 @@ def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: st
         .encode(
             color=alt.Color(
                 "properties.gap:Q",
-                title="Gap (points)",
+                title=_("Gap (points)"),
                 scale=alt.Scale(scheme="redblue", domainMid=0),
             ),
             tooltip=["properties.district:N", "properties.gap:Q"],

@@ -17,7 +17,9 @@ from django.utils import translation
 
 from commonweal.analytics import kpis
 from commonweal.analytics.engine import Engine, Slice
-from commonweal.catalog.models import District
+from commonweal.cases.models import Channel
+from commonweal.catalog.i18n import localized
+from commonweal.catalog.models import Department, District, Service
 
 #: the KPIs the API serves, each a function of (engine, slice, by)
 SUMMARY_COLUMNS = [
@@ -132,6 +134,43 @@ def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(data, columns=["district", "name", "population", "income"]).astype(
         {"population": "float", "income": "float"}
     )
+
+
+def catalogue_names(jurisdiction: str | None = None) -> dict[str, dict[str, str]]:
+    """What people call the codes the snapshot keeps, by dimension and code: departments,
+    services (in the active language), districts and channels."""
+    departments = Department.objects.all()
+    services = Service.objects.all()
+    districts = District.objects.all()
+    if jurisdiction:
+        departments = departments.filter(jurisdiction__jurisdiction_id=jurisdiction)
+        services = services.filter(jurisdiction__jurisdiction_id=jurisdiction)
+        districts = districts.filter(jurisdiction__jurisdiction_id=jurisdiction)
+    return {
+        "department": dict(departments.values_list("code", "name")),
+        "service": {s.service_code: localized(s, "service_name") for s in services},
+        "district": dict(districts.values_list("code", "name")),
+        "channel": {str(code): str(label) for code, label in Channel.choices},
+    }
+
+
+def name_rows(rows: list[dict[str, Any]], dimension: str, names: dict[str, dict[str, str]]) -> None:
+    """Give each row the `name` of its code in `dimension` (the code itself when the
+    catalogue has none, e.g. a service since removed)."""
+    known = names[dimension]
+    for row in rows:
+        code = row[dimension]
+        row["name"] = known.get(code, code) if code is not None else None
+
+
+def name_dashboard(figures: dict[str, Any], jurisdiction: str | None) -> None:
+    """Name the departments, services and districts of `dashboard`'s figures for readers,
+    and list the districts of the equity table by name."""
+    names = catalogue_names(jurisdiction)
+    name_rows(figures["by_department"], "department", names)
+    name_rows(figures["pareto"], "service", names)
+    name_rows(figures["equity"], "district", names)
+    figures["equity"].sort(key=lambda row: str(row["name"]).casefold())
 
 
 def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:

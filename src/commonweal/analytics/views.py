@@ -57,6 +57,19 @@ class SliceForm(forms.Form):
         )
 
 
+class DashboardForm(SliceForm):
+    """The dashboard's filters, with the catalogue's departments, services, districts and
+    channels to choose from (`names`: `report.catalogue_names`). Any code is still accepted,
+    as the API accepts it: a slice of a service since removed reads the same."""
+
+    def __init__(self, *args: Any, names: dict[str, dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for dimension, known in names.items():
+            by_name = sorted(known.items(), key=lambda item: item[1].casefold())
+            self.fields[dimension].widget = forms.Select(choices=[("", _("All")), *by_name])
+        style(self)
+
+
 #: seconds a client is asked to wait while its server process loads the rollups
 RETRY_AFTER = 5
 
@@ -139,14 +152,19 @@ def _renamed(query: Any) -> dict[str, str]:
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = SliceForm(_renamed(request.GET) if request.GET else None)
+    form = DashboardForm(
+        _renamed(request.GET) if request.GET else None,
+        names=report.catalogue_names(request.GET.get("jurisdiction") or None),
+    )
     engine = ready_engine()
     if engine is None:
         loading = {"form": form, "loading": _loading_message()}
         return _retry_later(render(request, "analytics/dashboard.html", loading))
+    refreshed_at = engine.manifest.refreshed_at
     context: dict[str, Any] = {
         "form": form,
         "snapshot": _snapshot(engine),
+        "refreshed_at": dt.datetime.fromisoformat(refreshed_at) if refreshed_at else None,
         "empty": engine.manifest.empty,
     }
     if form.is_bound and not form.is_valid():
@@ -181,9 +199,15 @@ def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
         }
         for name, data in figures["charts"].items()
     ]
+    report.name_dashboard(figures, where.jurisdiction)
     equity = figures["equity"]
     codes = [row["district"] for row in equity]
-    boundaries = dict(District.objects.filter(code__in=codes).values_list("code", "boundary"))
+    boundaries = {
+        code: (name, boundary)
+        for code, name, boundary in District.objects.filter(code__in=codes).values_list(
+            "code", "name", "boundary"
+        )
+    }
     return {
         **figures,
         "slice": where,

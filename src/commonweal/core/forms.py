@@ -10,6 +10,7 @@ USWDS_CLASSES: dict[type[forms.Widget], str] = {
     forms.TextInput: "usa-input",
     forms.NumberInput: "usa-input",
     forms.EmailInput: "usa-input",
+    forms.DateInput: "usa-input",
     forms.DateTimeInput: "usa-input",
     forms.ClearableFileInput: "usa-file-input",
     forms.CheckboxInput: "usa-checkbox__input",

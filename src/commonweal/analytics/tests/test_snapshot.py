@@ -357,6 +357,30 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert client.get("/console/performance/", {"from": "x"}).status_code == 400
 
 
+def test_the_dashboard_names_what_it_counts_in_the_readers_language(city, history, client):
+    city.pothole.translations = {"es": {"service_name": "Bache"}}
+    city.pothole.save()
+    client.force_login(city.sam)
+    snapshot.refresh()
+    period = {"from": "2026-03-01", "to": "2026-03-31"}
+    html = client.get("/console/performance/", period).content.decode()
+    tables = {
+        name: html.split(f'data-table="{name}"')[1].split("</table>")[0]
+        for name in ("departments", "pareto", "equity")
+    }
+    assert '<th scope="row">Streets</th>' in tables["departments"]
+    assert '<th scope="row">Pothole</th>' in tables["pareto"]
+    assert '<th scope="row">District W</th>' in tables["equity"]
+    assert '<option value="pothole">Pothole</option>' in html
+    assert '<option value="W">District W</option>' in html
+    assert "(UTC)" not in html and "Figures from the analytics snapshot of" in html
+    spanish = client.get("/console/performance/", period, HTTP_ACCEPT_LANGUAGE="es")
+    page = spanish.content.decode()
+    assert '<th scope="row">Bache</th>' in page.split('data-table="pareto"')[1]
+    assert '<option value="pothole">Bache</option>' in page
+    assert ">Semana</text>" in page  # the charts' axes speak Spanish too
+
+
 @pytest.fixture
 def held_load(monkeypatch):
     """Loading the rollups takes until the test sets the returned event (as a load of ten
