@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from commonweal.catalog.models import (
     Department,
@@ -355,6 +356,32 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+#: what each case-log action code reads as on a staff timeline
+EVENT_LABELS = {
+    "case.created": _("Reported"),
+    "case.imported": _("Imported"),
+    "case.acknowledged": _("Acknowledged"),
+    "case.assigned": _("Assigned"),
+    "case.work_started": _("Work started"),
+    "case.put_on_hold": pgettext_lazy("what happened", "Put on hold"),
+    "case.transferred": _("Transferred"),
+    "case.reprioritised": _("Priority changed"),
+    "case.due_extended": _("Due date extended"),
+    "case.note_added": _("Internal note"),
+    "case.update_published": _("Update published"),
+    "case.resident_commented": _("Resident commented"),
+    "case.merged_as_duplicate": _("Marked as duplicate"),
+    "case.closed": _("Closed"),
+    "case.reopened": _("Reopened"),
+    "case.escalated": _("Escalated"),
+    "case.contact_viewed": _("Contact details viewed"),
+    "proposal.submitted": _("Approval asked for"),
+    "proposal.decided": _("Approval decided"),
+    "appeal.submitted": _("Appeal made"),
+    "appeal.decided": _("Appeal decided"),
+}
+
+
 class CaseEvent(models.Model):
     """One entry of the case log: what happened, to which request, who did it, under which rule.
 
@@ -428,6 +455,11 @@ class CaseEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse()
+
+    @property
+    def label(self) -> str:
+        """What happened, in words (the action code itself when it has none)."""
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 class LogHead(models.Model):

@@ -24,6 +24,7 @@ def test_it_shows_the_request_its_place_and_timeline(signed_in, city, pothole_re
     assert "Lane" in html and "Left" in html  # the answer's label, not its key
     assert "<svg" in html and "40.05000, -75.05000" in html  # map plus the place in text
     assert 'data-action="case.created"' in html
+    assert "<strong>Reported</strong>" in html  # the act in words, its code beside it
     assert "To be resolved by" in html
 
 
