@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Datatype, Service, ServiceAttribute
@@ -35,7 +36,9 @@ def _field(attribute: ServiceAttribute) -> forms.Field:
     if attribute.datatype == Datatype.TEXT:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
     if attribute.datatype == Datatype.SINGLEVALUELIST:
-        blank = [] if attribute.required else [("", "—")]
+        # nothing is chosen until the person chooses: a required question left alone is an
+        # error beside it, never the first answer in the list
+        blank = [("", _("Choose one") if attribute.required else "—")]
         return forms.ChoiceField(choices=blank + choices, **common)
     if attribute.datatype == Datatype.MULTIVALUELIST:
         return forms.MultipleChoiceField(

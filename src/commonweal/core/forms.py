@@ -1,4 +1,7 @@
-"""Form helpers every audience shares: USWDS classes on Django's widgets."""
+"""Form helpers every audience shares: USWDS classes on Django's widgets.
+
+File inputs keep the browser's own control: USWDS's enhanced one writes its instructions
+("Drag file here or choose from folder") in English only, whatever the page's language."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ USWDS_CLASSES: dict[type[forms.Widget], str] = {
     forms.EmailInput: "usa-input",
     forms.DateInput: "usa-input",
     forms.DateTimeInput: "usa-input",
-    forms.ClearableFileInput: "usa-file-input",
     forms.CheckboxInput: "usa-checkbox__input",
 }
 

@@ -201,6 +201,11 @@ def _add_attributes(service: Service, spec: ServiceSpec) -> None:
         datatype=Datatype.STRING,
         order=1,
         description="Where exactly? (e.g. in front of number 12, near the bus stop)",
+        translations={
+            "es": {
+                "description": "¿Dónde exactamente? (p. ej., frente al número 12, cerca de la parada)"
+            }
+        },
     )
     if spec.urgent:
         danger = ServiceAttribute.objects.create(
@@ -210,11 +215,16 @@ def _add_attributes(service: Service, spec: ServiceSpec) -> None:
             required=True,
             order=2,
             description="Is it a danger to people right now?",
+            translations={"es": {"description": "¿Es un peligro para las personas ahora mismo?"}},
         )
         AttributeValue.objects.bulk_create(
             [
-                AttributeValue(attribute=danger, key="yes", name="Yes"),
-                AttributeValue(attribute=danger, key="no", name="No"),
+                AttributeValue(
+                    attribute=danger, key="yes", name="Yes", translations={"es": {"name": "Sí"}}
+                ),
+                AttributeValue(
+                    attribute=danger, key="no", name="No", translations={"es": {"name": "No"}}
+                ),
             ]
         )
 
@@ -292,6 +302,10 @@ def build_services(
                 "es": {
                     "service_name": SPANISH_NAMES[spec.code],
                     "group": SPANISH_GROUPS[spec.group],
+                    "description": (
+                        f"{SPANISH_NAMES[spec.code]}: indique a la Ciudad de Riverton "
+                        "dónde está y qué pasa."
+                    ),
                 }
             },
         )

@@ -62,6 +62,15 @@ def test_the_form_has_a_field_of_the_right_kind_for_every_datatype(client, city)
     assert "We aim to fix this within 5" in html
 
 
+def test_a_required_choice_starts_unchosen(client, city):
+    html = client.get(url(city)).content.decode()
+    lane = html.split('<select name="attribute_lane"')[1].split("</select>")[0]
+    first = lane.split("<option")[1]
+    assert first.startswith(' value="" selected>Choose one<')
+    spanish = client.get(url(city), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<option value="" selected>Elija una opción</option>' in spanish
+
+
 def test_a_report_is_filed_and_the_resident_gets_a_tracking_number(client, city):
     response = client.post(url(city), report())
     case = ServiceRequest.objects.get()
