@@ -38,8 +38,8 @@ def _field(attribute: ServiceAttribute) -> forms.Field:
     if attribute.datatype == Datatype.SINGLEVALUELIST:
         # nothing is chosen until the person chooses: a required question left alone is an
         # error beside it, never the first answer in the list
-        blank = [("", _("Choose one") if attribute.required else "—")]
-        return forms.ChoiceField(choices=blank + choices, **common)
+        blank = _("Choose one") if attribute.required else "—"
+        return forms.ChoiceField(choices=[("", blank), *choices], **common)
     if attribute.datatype == Datatype.MULTIVALUELIST:
         return forms.MultipleChoiceField(
             choices=choices, widget=forms.CheckboxSelectMultiple, **common
