@@ -1,5 +1,6 @@
 """The public site in a real browser (Debian's Chromium): axe-core on every public page in
-both languages, a keyboard-only report, and a report in Spanish with a photo."""
+both languages, every page on a narrow phone, a keyboard-only report, and a report in Spanish
+with a photo."""
 
 import re
 
@@ -73,6 +74,21 @@ def test_every_public_page_passes_axe(page, followed, refused, axe_violations, l
         if found:
             problems[name] = found
     assert problems == {}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_public_page_reflows_on_a_narrow_phone(page, followed, refused, language):
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing but a code sample scrolls sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/")
+    page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
+    too_wide = {}
+    for name, path in public_pages(followed, refused):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[name] = width
+    assert too_wide == {}
 
 
 def test_the_report_form_with_errors_passes_axe(page, city, axe_violations):
