@@ -163,10 +163,9 @@ def name_rows(rows: list[dict[str, Any]], dimension: str, names: dict[str, dict[
         row["name"] = known.get(code, code) if code is not None else None
 
 
-def name_dashboard(figures: dict[str, Any], jurisdiction: str | None) -> None:
-    """Name the departments, services and districts of `dashboard`'s figures for readers,
-    and list the districts of the equity table by name."""
-    names = catalogue_names(jurisdiction)
+def name_dashboard(figures: dict[str, Any], names: dict[str, dict[str, str]]) -> None:
+    """Name the departments, services and districts of `dashboard`'s figures for readers
+    (`names`: `catalogue_names`), and list the districts of the equity table by name."""
     name_rows(figures["by_department"], "department", names)
     name_rows(figures["pareto"], "service", names)
     name_rows(figures["equity"], "district", names)

@@ -152,10 +152,8 @@ def _renamed(query: Any) -> dict[str, str]:
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = DashboardForm(
-        _renamed(request.GET) if request.GET else None,
-        names=report.catalogue_names(request.GET.get("jurisdiction") or None),
-    )
+    names = report.catalogue_names(request.GET.get("jurisdiction") or None)
+    form = DashboardForm(_renamed(request.GET) if request.GET else None, names=names)
     engine = ready_engine()
     if engine is None:
         loading = {"form": form, "loading": _loading_message()}
@@ -176,11 +174,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         where = where.narrowed(end=engine.as_of)
     if where.start is None and where.end is not None:
         where = where.narrowed(start=where.end - dt.timedelta(days=DEFAULT_DAYS - 1))
-    context.update(_dashboard_figures(engine, where))
+    context.update(_dashboard_figures(engine, where, names))
     return render(request, "analytics/dashboard.html", context)
 
 
-def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
+def _dashboard_figures(
+    engine: Engine, where: Slice, names: dict[str, dict[str, str]]
+) -> dict[str, Any]:
     figures = report.dashboard(engine, where)
     titles = {
         "median_time_to_close": (_("Median time to close, per week (XmR)"), _("Hours")),
@@ -199,7 +199,7 @@ def _dashboard_figures(engine: Engine, where: Slice) -> dict[str, Any]:
         }
         for name, data in figures["charts"].items()
     ]
-    report.name_dashboard(figures, where.jurisdiction)
+    report.name_dashboard(figures, names)
     equity = figures["equity"]
     codes = [row["district"] for row in equity]
     boundaries = {
