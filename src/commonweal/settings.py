@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "commonweal.console.access.console_context",
             ],
         },
     },
@@ -244,7 +245,7 @@ COMMONWEAL_SITE_URL = os.environ.get("COMMONWEAL_SITE_URL", "http://127.0.0.1:80
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGIN_URL = "console:login"
-LOGIN_REDIRECT_URL = "console:queue"
+LOGIN_REDIRECT_URL = "console:index"
 LOGOUT_REDIRECT_URL = "console:login"
 
 #: reports the public site takes from one address per hour (over it: a clear message)

@@ -64,6 +64,22 @@ def local_zone(actor: Actor) -> dt.tzinfo:
     return jurisdiction.zone if jurisdiction else dt.UTC
 
 
+def reads_figures_only(actor: Actor) -> bool:
+    """An elected official or oversight member with no other staff role: they read the
+    aggregate figures (DESIGN.md: "no personal data"), not the work on single requests."""
+    return actor.roles & STAFF_ROLES == {Role.OFFICIAL} and not is_administrator(actor)
+
+
+def console_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context for every page (settings.TEMPLATES): `console_figures_only`, asked
+    only by the console's navigation, so public pages never look the user up."""
+
+    def figures_only() -> bool:
+        return request.user.is_authenticated and reads_figures_only(staff_actor(request))
+
+    return {"console_figures_only": figures_only}
+
+
 def is_administrator(actor: Actor) -> bool:
     return Role.ADMINISTRATOR in actor.roles or bool(actor.user and actor.user.is_superuser)
 

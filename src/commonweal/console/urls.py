@@ -1,6 +1,5 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
 from commonweal.analytics import views as performance
 from commonweal.console import intake, views
@@ -8,7 +7,7 @@ from commonweal.console import intake, views
 app_name = "console"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="console:queue"), name="index"),
+    path("", views.home, name="index"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(template_name="console/login.html"),

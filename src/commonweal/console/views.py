@@ -36,6 +36,7 @@ from commonweal.console import queues
 from commonweal.console.access import (
     get_case_for_staff,
     is_administrator,
+    reads_figures_only,
     staff_actor,
     staff_required,
     visible_departments,
@@ -55,6 +56,15 @@ from commonweal.feedback import appeals, complaints
 from commonweal.feedback.models import Appeal, AppealStatus, Complaint
 
 PAGE_SIZE = 25
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The console's front page: the work queue, or for those who read figures only, the
+    performance dashboard."""
+    if reads_figures_only(staff_actor(request)):
+        return redirect("console:performance")
+    return redirect("console:queue")
 
 
 @staff_required
