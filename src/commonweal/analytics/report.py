@@ -137,7 +137,7 @@ def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
 
 
 def catalogue_names(jurisdiction: str | None = None) -> dict[str, dict[str, str]]:
-    """What people call the codes the snapshot keeps, by dimension and code: departments,
+    """What people call the codes the snapshot keeps, by dimension and code: departments and
     services (in the active language), districts and channels."""
     departments = Department.objects.all()
     services = Service.objects.all()
@@ -147,7 +147,7 @@ def catalogue_names(jurisdiction: str | None = None) -> dict[str, dict[str, str]
         services = services.filter(jurisdiction__jurisdiction_id=jurisdiction)
         districts = districts.filter(jurisdiction__jurisdiction_id=jurisdiction)
     return {
-        "department": dict(departments.values_list("code", "name")),
+        "department": {d.code: localized(d, "name") for d in departments},
         "service": {s.service_code: localized(s, "service_name") for s in services},
         "district": dict(districts.values_list("code", "name")),
         "channel": {str(code): str(label) for code, label in Channel.choices},

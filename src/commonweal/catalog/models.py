@@ -138,6 +138,12 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Text in other languages, e.g. {"es": {"name": "…"}}.'),
+    )
 
     class Meta:
         verbose_name = _("department")

@@ -50,6 +50,18 @@ DEPARTMENTS = [
     ("lighting", "Traffic and Street Lighting"),
     ("health", "Environmental Health"),
 ]
+#: the departments' names in Spanish (residents choose one on the complaints form)
+SPANISH_DEPARTMENTS = {
+    "311": "Centro de Atención 311",
+    "streets": "Calles y Transporte",
+    "sanitation": "Limpieza y Recogida de Basura",
+    "parks": "Parques y Recreación",
+    "water": "Agua y Alcantarillado",
+    "code": "Inspección de Códigos",
+    "animals": "Servicios de Animales",
+    "lighting": "Tráfico y Alumbrado Público",
+    "health": "Salud Ambiental",
+}
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,7 @@ def build_departments(jurisdiction: Jurisdiction) -> dict[str, Department]:
             name=name,
             email=f"{code}@riverton.example",
             phone="311",
+            translations={"es": {"name": SPANISH_DEPARTMENTS[code]}},
         )
         for code, name in DEPARTMENTS
     }

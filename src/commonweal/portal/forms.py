@@ -3,13 +3,14 @@ optional photo and optional contact details."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.catalog.forms import attribute_fields
+from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Department, District, Service
 from commonweal.core.forms import style
 from commonweal.feedback.models import ComplaintKind, SurveySettings, SurveyVariant
@@ -188,6 +189,10 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # each department by its name in the reader's language, in that language's order
+        names = ((d.pk, localized(d, "name")) for d in Department.objects.all())
+        field = cast(forms.ModelChoiceField, self.fields["department"])
+        field.choices = [("", "—"), *sorted(names, key=lambda choice: choice[1].casefold())]
         style(self)
 
 

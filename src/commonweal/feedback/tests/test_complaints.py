@@ -36,6 +36,20 @@ def test_a_complaint_goes_to_the_department_with_a_deadline(client, city, settin
     assert list(client.get(reverse("console:complaints")).context["open"]) == []
 
 
+def test_departments_are_offered_by_name_in_the_readers_language(client, city):
+    city.sanitation.translations = {"es": {"name": "Limpieza"}}
+    city.sanitation.save()
+    city.streets.translations = {"es": {"name": "Calles"}}
+    city.streets.save()
+    english = client.get(reverse("portal:complaint")).content.decode()
+    assert f'<option value="{city.sanitation.pk}">Sanitation</option>' in english
+    assert "(streets)" not in english  # the name, not "Name (code)"
+    spanish = client.get(reverse("portal:complaint"), HTTP_ACCEPT_LANGUAGE="es")
+    options = spanish.content.decode().split('name="department"')[1].split("</select>")[0]
+    assert f'<option value="{city.sanitation.pk}">Limpieza</option>' in options
+    assert options.index("Calles") < options.index("Limpieza")  # in the reader's order
+
+
 def test_missing_text_and_an_unknown_tracking_number_are_explained(client, city):
     response = lodge(client, city, text="", tracking="NOPE1234")
     html = response.content.decode()
