@@ -6,6 +6,8 @@ import sys
 
 from django.contrib.staticfiles import finders
 
+from commonweal import testing
+
 
 def test_the_home_page_names_the_city_in_english_and_spanish(client, city):
     page = client.get("/")
@@ -44,3 +46,32 @@ def test_the_home_page_reads_in_spanish(client, city):
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Informe de un problema en su barrio" in page
     assert "Saltar al contenido principal" in page
+
+
+def test_an_unknown_address_is_a_404_page_in_the_readers_language(client, city):
+    english = client.get("/no-such-page/")
+    assert english.status_code == 404
+    assert "<h1>Page not found</h1>" in english.content.decode()
+    spanish = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<html lang="es">' in spanish and "<h1>Página no encontrada</h1>" in spanish
+    assert 'href="/track/"' in spanish  # a way on, as on every page of the site
+
+
+def test_a_page_refused_is_a_403_page_not_a_bare_message(client, city):
+    client.force_login(testing.UserFactory(username="no-role"))
+    answer = client.get("/console/queue/")
+    assert answer.status_code == 403
+    assert "<h1>Not allowed</h1>" in answer.content.decode()
+
+
+def test_a_server_failure_is_a_500_page_without_details(client, city, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("commonweal.portal.views.promises_today", broken)
+    client.raise_request_exception = False
+    answer = client.get("/charter/", HTTP_ACCEPT_LANGUAGE="es")
+    page = answer.content.decode()
+    assert answer.status_code == 500
+    assert '<html lang="es">' in page and "Algo falló de nuestro lado" in page
+    assert "secret internals" not in page and "Traceback" not in page

@@ -58,6 +58,7 @@ def public_pages(case, refused):
         ("sign-in", "/account/sign-in/"),
         ("charter-service", "/charter/pothole/"),
         ("open311-guide", "/open311/"),
+        ("not-found", "/no-such-page/"),
     ]
 
 
