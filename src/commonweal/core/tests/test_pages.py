@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 from django.contrib.staticfiles import finders
+from django.test import Client
 
 from commonweal import testing
+from commonweal.cases.models import ServiceRequest
 
 
 def test_the_home_page_names_the_city_in_english_and_spanish(client, city):
@@ -75,3 +77,11 @@ def test_a_server_failure_is_a_500_page_without_details(client, city, monkeypatc
     assert answer.status_code == 500
     assert '<html lang="es">' in page and "Algo falló de nuestro lado" in page
     assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_a_form_without_its_csrf_token_is_explained_and_nothing_is_written(city):
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="es")
+    answer = browser.post("/report/pothole/", {"description": "Hole", "lat": "40.05"})
+    page = answer.content.decode()
+    assert answer.status_code == 403 and "El formulario ha caducado" in page
+    assert not ServiceRequest.objects.exists()
