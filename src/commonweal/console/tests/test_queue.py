@@ -53,6 +53,14 @@ def test_mine_shows_only_requests_assigned_to_me(signed_in, city, make_requests)
     assert ids_on(response) == {first.public_id}
 
 
+def test_the_only_mine_box_is_drawn_as_a_uswds_checkbox(signed_in, city):
+    html = signed_in(city.fern).get(QUEUE).content.decode()
+    box = html.split('<div class="usa-checkbox">')[1].split("</div>")[0]
+    # USWDS hides the input itself and draws the box on the label that follows it
+    assert 'class="usa-checkbox__input"' in box and 'name="mine"' in box
+    assert box.index("<input") < box.index('<label class="usa-checkbox__label" for="id_mine">')
+
+
 def test_filters_by_status_priority_and_channel(signed_in, city, make_requests):
     first, second, _third = make_requests(3)
     sam = testing.as_actor(city.sam)
