@@ -13,7 +13,7 @@ class ApiLocaleMiddleware:
     """The caller's language for the API's messages, from its Accept-Language header (or the
     language cookie a browser sends), as Django's LocaleMiddleware finds it for pages, minus
     that middleware's work for language prefixes in paths and their redirects, which the API
-    has none of (about 50 µs of a 0.7 ms answer, measured in process)."""
+    has none of: one request costs the server process 8 % fewer instructions (callgrind)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
