@@ -108,3 +108,28 @@ def test_an_agent_beyond_their_limit_is_offered_a_proposal(page, city, pothole_r
     expect(page.get_by_text("Your proposal was sent for approval.")).to_be_visible()
     page.shot("proposal-sent")
     assert Proposal.objects.get().params["days"] == 10
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_console_page_passes_axe(page, city, pothole_request, axe_violations, language):
+    """Staff tools are used by staff with disabilities too (Section 508, WCAG 2.1 AA)."""
+    sign_in(page, "sam")
+    page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
+    problems = {}
+    for path in [
+        "/console/queue/",
+        "/console/new/",
+        f"/console/new/?service={city.pothole.pk}",  # the service's own questions
+        f"/console/cases/{pothole_request.public_id}/",
+        "/console/approvals/",
+        "/console/appeals/",
+        "/console/complaints/",
+        "/console/matrix/",
+        "/console/matrix/new/",
+    ]:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        found = axe_violations(page)
+        if found:
+            problems[path] = found
+    assert problems == {}
