@@ -94,22 +94,20 @@ def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
     )
 
 
-def equity_map(
-    rows: list[dict[str, Any]], boundaries: dict[str, tuple[str, Any]], title: str
-) -> str:
-    """Districts (`boundaries`: code → name and geometry) coloured by their type-adjusted gap
-    (diverging around 0)."""
+def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: str) -> str:
+    """Districts (`boundaries`: code → geometry) coloured by their type-adjusted gap (diverging
+    around 0), each named by its row's `name` when the rows have one."""
     features = []
     gaps = {row["district"]: row for row in rows}
-    for code, (name, geometry) in boundaries.items():
-        row = gaps.get(code)
+    for code, geometry in boundaries.items():
+        row = gaps.get(code) or {}
         features.append(
             {
                 "type": "Feature",
                 "geometry": geometry,
                 "properties": {
-                    "district": name,
-                    "gap": None if row is None else round(row["gap_pts"], 1),
+                    "district": row.get("name", code),
+                    "gap": round(row["gap_pts"], 1) if row else None,
                 },
             }
         )

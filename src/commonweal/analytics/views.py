@@ -202,12 +202,7 @@ def _dashboard_figures(
     report.name_dashboard(figures, names)
     equity = figures["equity"]
     codes = [row["district"] for row in equity]
-    boundaries = {
-        code: (name, boundary)
-        for code, name, boundary in District.objects.filter(code__in=codes).values_list(
-            "code", "name", "boundary"
-        )
-    }
+    boundaries = dict(District.objects.filter(code__in=codes).values_list("code", "boundary"))
     return {
         **figures,
         "slice": where,

@@ -173,7 +173,7 @@ class ComplaintForm(forms.Form):
         widget=forms.RadioSelect,
     )
     department = forms.ModelChoiceField(
-        queryset=Department.objects.order_by("name"), label=_("Which department is it about?")
+        queryset=Department.objects.all(), label=_("Which department is it about?")
     )
     text = forms.CharField(
         label=_("What happened?"), widget=TEXTAREA, max_length=4000, required=False
@@ -190,8 +190,8 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # each department by its name in the reader's language, in that language's order
-        names = ((d.pk, localized(d, "name")) for d in Department.objects.all())
         field = cast(forms.ModelChoiceField, self.fields["department"])
+        names = ((d.pk, localized(d, "name")) for d in Department.objects.all())
         field.choices = [("", "—"), *sorted(names, key=lambda choice: choice[1].casefold())]
         style(self)
 
