@@ -163,6 +163,19 @@ def name_rows(rows: list[dict[str, Any]], dimension: str, names: dict[str, dict[
         row["name"] = known.get(code, code) if code is not None else None
 
 
+#: the dimension each KPI's rows are keyed by (a summary's: its breakdown; the reporting
+#: rates come with their districts' names from the catalogue already)
+KEYED_BY = {"pareto": "service", "equity": "district"}
+
+
+def name_kpi(kpi: str, answer: Any, by: str | None, names: dict[str, dict[str, str]]) -> None:
+    """Give the rows of a KPI's answer (`KPIS`) the `name` of their code, for people reading
+    it (the API, `commonweal kpis`)."""
+    dimension = by if kpi == "summary" else KEYED_BY.get(kpi)
+    if dimension is not None:
+        name_rows(answer, dimension, names)
+
+
 def name_dashboard(figures: dict[str, Any], names: dict[str, dict[str, str]]) -> None:
     """Name the departments, services and districts of `dashboard`'s figures for readers
     (`names`: `catalogue_names`), and list the districts of the equity table by name."""

@@ -127,6 +127,8 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
         return JsonResponse({"errors": [{"field": "", "message": message}]}, status=503)
     where = form.slice()
     by = form.cleaned_data.get("by") or None
+    data = report.KPIS[kpi](engine, where, by)
+    report.name_kpi(kpi, data, by, report.catalogue_names(where.jurisdiction))
     return JsonResponse(
         {
             "kpi": kpi,
@@ -135,7 +137,7 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
             },
             "by": by,
             "snapshot": _snapshot(engine),
-            "data": report.KPIS[kpi](engine, where, by),
+            "data": data,
         },
         json_dumps_params={"default": str},
     )

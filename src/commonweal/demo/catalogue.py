@@ -79,16 +79,23 @@ class ServiceSpec:
     keywords: str = ""
     sensitive: bool = False
     urgent: bool = False  # has an urgent-priority standard
+    #: share of phone and counter reports the department's agent answers on the call (first
+    #: contact resolution), and what they tell the resident
+    answered_on_call: float = 0.0
+    call_answer: str = ""
 
 
 SERVICES = [
     ServiceSpec("pothole", "Pothole", "streets", "Streets", 9, 4, 5, "spring", "road,hole,bache", urgent=True),
     ServiceSpec("sidewalk-damage", "Damaged sidewalk", "streets", "Streets", 3, 12, 20, "", "pavement,acera"),
-    ServiceSpec("street-sweeping", "Street sweeping", "streets", "Streets", 2, 5, 10, "autumn", "leaves,hojas"),
+    ServiceSpec("street-sweeping", "Street sweeping", "streets", "Streets", 2, 5, 10, "autumn", "leaves,hojas",
+                answered_on_call=0.2, call_answer="Explained on the call: this street is swept on its posted day; the next sweep is this week."),
     ServiceSpec("snow-ice", "Snow or ice on road", "streets", "Streets", 2, 1, 2, "winter", "snow,nieve", urgent=True),
     ServiceSpec("road-debris", "Debris on the road", "streets", "Streets", 2, 1, 2, "", "debris,escombros", urgent=True),
-    ServiceSpec("missed-trash", "Missed trash collection", "sanitation", "Trash and Recycling", 8, 2, 2, "", "garbage,basura"),
-    ServiceSpec("missed-recycling", "Missed recycling collection", "sanitation", "Trash and Recycling", 5, 2, 3, "", "recycle,reciclaje"),
+    ServiceSpec("missed-trash", "Missed trash collection", "sanitation", "Trash and Recycling", 8, 2, 2, "", "garbage,basura",
+                answered_on_call=0.3, call_answer="Explained on the call: after a holiday, collection on this street moves one day later."),
+    ServiceSpec("missed-recycling", "Missed recycling collection", "sanitation", "Trash and Recycling", 5, 2, 3, "", "recycle,reciclaje",
+                answered_on_call=0.3, call_answer="Explained on the call: recycling here is collected every other week; the next pickup is this week."),
     ServiceSpec("bulk-pickup", "Bulk item pickup", "sanitation", "Trash and Recycling", 6, 6, 10, "summer", "furniture,muebles"),
     ServiceSpec("illegal-dumping", "Illegal dumping", "sanitation", "Trash and Recycling", 4, 5, 7, "", "dumping,vertedero"),
     ServiceSpec("cart-repair", "Damaged trash cart", "sanitation", "Trash and Recycling", 2, 8, 10, "", "cart,bin,contenedor"),

@@ -355,6 +355,11 @@ class Generator:
         key = (spec.code, case.district_id or 0)
         recent = self.recent.setdefault(key, deque(maxlen=12))
         try:
+            if case.channel in (Channel.PHONE, Channel.COUNTER) and (
+                rng.random() < spec.answered_on_call
+            ):
+                self._answer_on_call(life, case, spec)
+                return
             parent = self._open_parent(recent, t0)
             if parent is not None and rng.random() < 0.07:
                 self._merge(life, case, parent, t0 + rng.uniform(0.5, 8) * HOUR)
@@ -405,6 +410,14 @@ class Generator:
             self._close(life, crew, supervisor, close_at)
         except Stop:
             return
+
+    def _answer_on_call(self, life: Life, case: ServiceRequest, spec: ServiceSpec) -> None:
+        """The department's agent resolves the report while the resident is on the line."""
+        rng = self.rng
+        agent = rng.choice(self.world.cast.agents[case.department_id])
+        t0 = case.requested_at.timestamp()
+        life.act(t0 + rng.uniform(60, 240), agent, Action.ACKNOWLEDGE, acknowledging)
+        _close_as(life, agent, Outcome.RESOLVED, t0 + rng.uniform(300, 720), spec.call_answer)
 
     def _close(self, life: Life, crew: Actor, supervisor: Actor, at: float) -> None:
         rng = self.rng

@@ -313,9 +313,17 @@ def test_the_kpis_command(city, history, capsys):
         "kpis", "--by", "service", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json"
     )
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["service"], r["requests"], r["closed"]) for r in rows] == [("pothole", 5, 2)]
+    assert [(r["service"], r["name"], r["requests"], r["closed"]) for r in rows] == [
+        ("pothole", city.pothole.service_name, 5, 2)
+    ]
     call_command("kpis", "--format", "csv", "--kpi", "pareto")
-    assert capsys.readouterr().out.splitlines()[0].startswith("service,requests,share_pct")
+    header, first = capsys.readouterr().out.splitlines()[:2]
+    assert header.startswith("service,name,requests,share_pct")
+    assert first.startswith(f"pothole,{city.pothole.service_name},5,")
+    call_command("kpis", "--by", "department")  # the table: the name beside the code
+    header, first = capsys.readouterr().out.splitlines()[:2]
+    assert header.split()[:3] == ["department", "name", "requests"]
+    assert first.split()[:2] == ["streets", city.streets.name.split()[0]]
     with pytest.raises(CommandError, match="not a date"):
         call_command("kpis", "--from", "March")
     with pytest.raises(CommandError, match="after"):
@@ -331,7 +339,13 @@ def test_the_api_needs_staff_and_answers_every_kpi(city, history, client):
     answer = client.get(url, {"from": "2026-03-01", "to": "2026-03-31", "by": "department"})
     assert answer.status_code == 200
     body = answer.json()
-    assert body["data"] == [{**body["data"][0], "department": "streets", "requests": 5}]
+    assert body["data"] == [
+        {**body["data"][0], "department": "streets", "name": city.streets.name, "requests": 5}
+    ]
+    pareto = client.get("/console/performance/api/pareto.json", {"to": "2026-03-31"}).json()
+    assert [(r["service"], r["name"]) for r in pareto["data"]] == [
+        ("pothole", city.pothole.service_name)
+    ]
     assert body["snapshot"]["generation"] == 1
     for kpi in report.KPIS:
         assert client.get(f"/console/performance/api/{kpi}.json").status_code == 200

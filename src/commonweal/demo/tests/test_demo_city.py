@@ -6,12 +6,20 @@ import statistics
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 
 from commonweal.cases.log import find_break
-from commonweal.cases.models import CaseEvent, DelegatedAuthority, ServiceRequest, Status
+from commonweal.cases.models import (
+    CaseEvent,
+    Channel,
+    DelegatedAuthority,
+    Outcome,
+    ServiceRequest,
+    Status,
+)
 from commonweal.catalog.models import Department, District, Jurisdiction, Service
 from commonweal.demo.builder import build_demo_city
-from commonweal.demo.catalogue import SLOW_DISTRICT
+from commonweal.demo.catalogue import SERVICES, SLOW_DISTRICT
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
 from commonweal.feedback.surveys import A11_QUESTIONS
 
@@ -57,6 +65,19 @@ def test_the_demo_has_backlog_duplicates_reopenings_notes_and_reassignments(demo
     assert ServiceRequest.objects.open().count() > 30
     assert ServiceRequest.objects.filter(duplicate_of__isnull=False).exists()
     assert CaseEvent.objects.filter(action="case.assigned", reason="Crew rebalanced").exists()
+
+
+def test_some_calls_are_resolved_while_the_resident_is_on_the_line(demo):
+    answered = ServiceRequest.objects.filter(
+        outcome=Outcome.RESOLVED,
+        closed_at__lte=F("requested_at") + dt.timedelta(minutes=15),
+    )
+    assert answered.count() > 10  # the first-contact KPI has something to count
+    assert set(answered.values_list("channel", flat=True)) <= {Channel.PHONE, Channel.COUNTER}
+    assert set(answered.values_list("service__service_code", flat=True)) <= {
+        spec.code for spec in SERVICES if spec.answered_on_call
+    }
+    assert not answered.filter(events__action="case.assigned").exists()
 
 
 def test_each_requests_state_is_what_its_events_made_it(demo):

@@ -50,14 +50,24 @@ class Command(BaseCommand):
             },
         )
         result = report.KPIS[options["kpi"]](current_engine(), where, options["by"])
+        names = report.catalogue_names(options["jurisdiction"])
+        report.name_kpi(options["kpi"], result, options["by"], names)
         if options["format"] == "json":
             self.stdout.write(json.dumps(result, indent=2, default=str))
             return
-        frame = pd.DataFrame(_rows(result))
+        frame = _name_beside_code(pd.DataFrame(_rows(result)))
         if options["format"] == "csv":
             self.stdout.write(frame.to_csv(index=False), ending="")
         else:
             self.stdout.write(frame.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+
+
+def _name_beside_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by a code (the first column) show its name right after it."""
+    if "name" not in frame.columns or frame.columns[0] == "name":
+        return frame
+    columns = [c for c in frame.columns if c != "name"]
+    return frame[[columns[0], "name", *columns[1:]]]
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
