@@ -176,6 +176,47 @@ def name_kpi(kpi: str, answer: Any, by: str | None, names: dict[str, dict[str, s
         name_rows(answer, dimension, names)
 
 
+def kpi_table(answer: Any) -> pd.DataFrame:
+    """The table inside a KPI's answer (summary rows, districts, drivers, chart points), with
+    a row's `name` right after the code it names (the first column)."""
+    frame = pd.DataFrame(_table_rows(answer))
+    if "name" not in frame.columns or frame.columns[0] == "name":
+        return frame
+    columns = [c for c in frame.columns if c != "name"]
+    return frame[[columns[0], "name", *columns[1:]]]
+
+
+def _table_rows(answer: Any) -> list[dict[str, Any]]:
+    if isinstance(answer, list):
+        return answer
+    if "districts" in answer:
+        return list(answer["districts"])
+    if "drivers" in answer:  # each driver's row carries the survey's own figures
+        figures = {k: v for k, v in answer.items() if k != "drivers"}
+        return [{**figures, **driver} for driver in answer["drivers"]] or [figures]
+    return [
+        {"chart": name, "week": week, "value": value, "center": chart["center"]}
+        for name, chart in answer.items()
+        for week, value in zip(chart["weeks"], chart["values"], strict=True)
+    ]
+
+
+#: a spreadsheet takes a cell starting with one of these for a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A KPI table as CSV for spreadsheets: text that a spreadsheet would run as a formula (a
+    name typed as "=HYPERLINK(…)") is kept as text by a leading apostrophe."""
+
+    def inert(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    return frame.map(inert).to_csv(index=False)  # a KPI's table: a few hundred rows at most
+
+
 def name_dashboard(figures: dict[str, Any], names: dict[str, dict[str, str]]) -> None:
     """Name the departments, services and districts of `dashboard`'s figures for readers
     (`names`: `catalogue_names`), and list the districts of the equity table by name."""

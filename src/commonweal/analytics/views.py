@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -104,9 +106,17 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
     return {"refreshed_at": engine.manifest.refreshed_at, "generation": engine.manifest.generation}
 
 
+#: the formats the KPI API answers in
+FORMATS = ("json", "csv")
+
+
 @staff_required
-def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
-    """GET /console/performance/api/<kpi>.json?from=…&to=…&by=…&department=…"""
+def kpi_api(request: HttpRequest, kpi: str, format: str = "json") -> HttpResponse:
+    """GET /console/performance/api/<kpi>.json?from=…&to=…&by=…&department=… (or .csv: the
+    KPI's table, for a spreadsheet; errors are JSON either way)."""
+    if format not in FORMATS:
+        message = f"unknown format; one of {', '.join(FORMATS)}"
+        return JsonResponse({"errors": [{"field": "format", "message": message}]}, status=404)
     if kpi not in report.KPIS:
         known = ", ".join(sorted(report.KPIS))
         return JsonResponse(
@@ -129,6 +139,8 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
     by = form.cleaned_data.get("by") or None
     data = report.KPIS[kpi](engine, where, by)
     report.name_kpi(kpi, data, by, report.catalogue_names(where.jurisdiction))
+    if format == "csv":
+        return _csv_download(report.csv_text(report.kpi_table(data)), kpi, where)
     return JsonResponse(
         {
             "kpi": kpi,
@@ -141,6 +153,37 @@ def kpi_api(request: HttpRequest, kpi: str) -> HttpResponse:
         },
         json_dumps_params={"default": str},
     )
+
+
+def _csv_download(text: str, kpi: str, where: Slice) -> HttpResponse:
+    """CSV as a file to save, with a byte-order mark so that spreadsheets read its accents as
+    UTF-8, named after the KPI and the period."""
+    period = "-".join(day.isoformat() for day in (where.start, where.end) if day)
+    name = "-".join(part for part in ("commonweal", kpi, period) if part)
+    response = HttpResponse(("\ufeff" + text).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def csv_links(where: Slice) -> dict[str, str]:
+    """The dashboard's tables as CSV from the KPI API, for the slice on the page."""
+    query = {
+        API_NAMES.get(name, name): value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in vars(where).items()
+        if value is not None
+    }
+    tables = {
+        "departments": ("summary", {"by": "department"}),
+        "control": ("control-charts", {}),
+        "pareto": ("pareto", {}),
+        "equity": ("equity", {}),
+        "reporting": ("reporting", {}),
+        "surveys": ("surveys", {}),
+    }
+    return {
+        table: reverse("console:kpi-api", args=[kpi, "csv"]) + "?" + urlencode(query | extra)
+        for table, (kpi, extra) in tables.items()
+    }
 
 
 def _renamed(query: Any) -> dict[str, str]:
@@ -215,4 +258,5 @@ def _dashboard_figures(
             equity, boundaries, _("Type-adjusted gap in standards met")
         ),
         "reporting": report.reporting_rates(engine, where),
+        "csv": csv_links(where),
     }

@@ -29,7 +29,7 @@ urlpatterns = [
     path("complaints/<int:pk>/answer/", views.answer_complaint, name="answer-complaint"),
     path("matrix/", views.matrix, name="matrix"),
     path("performance/", performance.dashboard, name="performance"),
-    path("performance/api/<str:kpi>.json", performance.kpi_api, name="kpi-api"),
+    path("performance/api/<str:kpi>.<str:format>", performance.kpi_api, name="kpi-api"),
     path("matrix/new/", views.matrix_rule, name="rule-new"),
     path("matrix/<int:pk>/", views.matrix_rule, name="rule"),
 ]

@@ -4,10 +4,14 @@ refresh that equals a rebuild, compaction, surveys, and the command, API and das
 These tests commit (the snapshot reads over a connection of its own), hence transactional_db.
 """
 
+import csv
 import datetime as dt
+import io
 import json
+import re
 import threading
 import time
+from html import unescape
 
 import pytest
 import time_machine
@@ -393,6 +397,35 @@ def test_the_dashboard_names_what_it_counts_in_the_readers_language(city, histor
     assert '<th scope="row">Bache</th>' in page.split('data-table="pareto"')[1]
     assert '<option value="pothole">Bache</option>' in page
     assert ">Semana</text>" in page  # the charts' axes speak Spanish too
+
+
+def test_each_dashboard_table_downloads_as_csv_for_a_spreadsheet(city, history, client):
+    city.streets.name = '=HYPERLINK("https://evil.example")'  # typed into the catalogue
+    city.streets.save()
+    client.force_login(city.sam)
+    snapshot.refresh()
+    html = client.get("/console/performance/", {"from": "2026-03-01", "to": "2026-03-31"})
+    links = dict(re.findall(r'href="([^"]+)" download data-csv="([^"]+)"', html.content.decode()))
+    by_table = {table: unescape(url) for url, table in links.items()}
+    # (the surveys' table, and its link, come with the first answers)
+    assert set(by_table) == {"departments", "control", "pareto", "equity", "reporting"}
+    assert by_table["departments"] == (
+        "/console/performance/api/summary.csv?from=2026-03-01&to=2026-03-31&by=department"
+    )
+    answer = client.get(by_table["departments"])
+    assert answer["Content-Type"] == "text/csv; charset=utf-8"
+    assert answer["Content-Disposition"] == (
+        'attachment; filename="commonweal-summary-2026-03-01-2026-03-31.csv"'
+    )
+    text = answer.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # spreadsheets then read the accents as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert list(rows[0])[:3] == ["department", "name", "requests"]
+    assert rows == [{**rows[0], "department": "streets", "requests": "5"}]
+    assert rows[0]["name"] == '\'=HYPERLINK("https://evil.example")'  # text, not a formula
+    for table, url in by_table.items():
+        assert client.get(url).status_code == 200, table
+    assert client.get("/console/performance/api/summary.xlsx").status_code == 404
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from typing import Any
 
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from commonweal.analytics import report
@@ -55,32 +54,8 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(result, indent=2, default=str))
             return
-        frame = _name_beside_code(pd.DataFrame(_rows(result)))
+        frame = report.kpi_table(result)
         if options["format"] == "csv":
-            self.stdout.write(frame.to_csv(index=False), ending="")
+            self.stdout.write(report.csv_text(frame), ending="")
         else:
             self.stdout.write(frame.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
-
-
-def _name_beside_code(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows keyed by a code (the first column) show its name right after it."""
-    if "name" not in frame.columns or frame.columns[0] == "name":
-        return frame
-    columns = [c for c in frame.columns if c != "name"]
-    return frame[[columns[0], "name", *columns[1:]]]
-
-
-def _rows(result: Any) -> list[dict[str, Any]]:
-    """The table inside a KPI's answer (summary rows, districts, drivers, chart points)."""
-    if isinstance(result, list):
-        return result
-    if "districts" in result:
-        return list(result["districts"])
-    if "drivers" in result:  # each driver's row carries the survey's own figures
-        figures = {k: v for k, v in result.items() if k != "drivers"}
-        return [{**figures, **driver} for driver in result["drivers"]] or [figures]
-    return [
-        {"chart": name, "week": week, "value": value, "center": chart["center"]}
-        for name, chart in result.items()
-        for week, value in zip(chart["weeks"], chart["values"], strict=True)
-    ]
