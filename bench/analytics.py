@@ -381,9 +381,14 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     timings: dict[str, float] = {}
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{snapshot.MEMORY_LIMIT}'")
+    # The snapshot's requests, as a full refresh stores them beside the rollups: the same
+    # rows, written the snapshot's way (its compression; the extraction's work, not timed).
+    # The rebuild itself reads the file (a) and (b) read.
+    snapshot._copy(
+        con, f"SELECT * FROM read_parquet('{path}')", directory / "requests-000001.parquet"
+    )
     began = time.perf_counter()
     snapshot.build_rollups(con, f"(SELECT *, 1 AS sign FROM read_parquet('{path}'))", directory, 1)
-    os.link(path, directory / "requests-000001.parquet")
     manifest = snapshot.Manifest(
         segments=[1], cells=1, refreshed_at=f"{AS_OF.isoformat()}T00:00:00+00:00", generation=1
     )

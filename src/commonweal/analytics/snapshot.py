@@ -44,6 +44,10 @@ COMPACT_AFTER = 24
 MANIFEST = "manifest.json"
 #: memory DuckDB may use while building (the 2 GiB budget, with room for Python)
 MEMORY_LIMIT = "1536MB"
+#: how the files are compressed: LZ4 reads back faster than zstd (reading the old rows of
+#: 5,000 changed requests scattered through 10M decodes every page of the requests file:
+#: 0.72–0.80 s from zstd, 0.47–0.49 s from LZ4) for a quarter more disk (423 against 332 MiB)
+COMPRESSION = "lz4"
 
 
 def analytics_dir() -> Path:
@@ -101,15 +105,17 @@ def _write_manifest(directory: Path, manifest: Manifest) -> None:
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    temporary = path.with_suffix(".tmp")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, path)
+    """Write a table as Parquet the way `_copy` does (DuckDB's writer: its files read back
+    faster than pyarrow's with the same compression)."""
+    with duckdb.connect() as con:
+        con.register("written", table)
+        _copy(con, "SELECT * FROM written", path)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     """Stream a query's answer into a Parquet file (written aside, then moved into place)."""
     temporary = path.with_suffix(".tmp")
-    con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, COMPRESSION {COMPRESSION})")
     os.replace(temporary, path)
 
 
