@@ -46,7 +46,7 @@ MANIFEST = "manifest.json"
 MEMORY_LIMIT = "1536MB"
 #: how the files are compressed: LZ4 reads back faster than zstd (reading the old rows of
 #: 5,000 changed requests scattered through 10M decodes every page of the requests file:
-#: 0.72–0.80 s from zstd, 0.47–0.49 s from LZ4) for a quarter more disk (423 against 332 MiB)
+#: 0.72-0.80 s from zstd, 0.47-0.49 s from LZ4) for a quarter more disk (423 against 332 MiB)
 COMPRESSION = "lz4"
 
 
@@ -104,12 +104,14 @@ def _write_manifest(directory: Path, manifest: Manifest) -> None:
     os.replace(temporary, directory / MANIFEST)
 
 
-def _write(table: pa.Table, path: Path) -> None:
+def _write(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path) -> None:
     """Write a table as Parquet the way `_copy` does (DuckDB's writer: its files read back
     faster than pyarrow's with the same compression)."""
-    with duckdb.connect() as con:
-        con.register("written", table)
+    con.register("written", table)
+    try:
         _copy(con, "SELECT * FROM written", path)
+    finally:
+        con.unregister("written")
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
@@ -207,7 +209,7 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
                 _copy(con, rollups.canonical_sql(source.vendor), path)
                 con.unregister("raw")
             else:
-                _write(rollups.REQUESTS_SCHEMA.empty_table(), path)
+                _write(con, rollups.REQUESTS_SCHEMA.empty_table(), path)
             build_rollups(
                 con, f"(SELECT *, 1 AS sign FROM read_parquet('{path}'))", directory, segment
             )
@@ -220,7 +222,7 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
             compacted = True
         survey_segment = max(manifest.segments) + 1
         answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
-        _write(answered, directory / f"surveys-{survey_segment:06d}.parquet")
+        _write(con, answered, directory / f"surveys-{survey_segment:06d}.parquet")
         manifest.surveys = survey_segment
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
@@ -250,7 +252,7 @@ def apply_changes(
     known = pq.read_table(directory / f"cells-{manifest.cells:06d}.parquet")
     cells, daily, hist = rollups.contributions(con, known, rows, old)
     for kind, table in (("requests", rows), ("daily", daily), ("hist", hist), ("cells", cells)):
-        _write(table, directory / f"{kind}-{segment:06d}.parquet")
+        _write(con, table, directory / f"{kind}-{segment:06d}.parquet")
     manifest.segments = [*manifest.segments, segment]
     manifest.cells = segment
 
@@ -274,7 +276,7 @@ def build_rollups(
             _copy(con, sql, directory / f"{kind}-{segment:06d}.parquet")
     finally:
         con.execute("RESET preserve_insertion_order")
-    _write(cells, directory / f"cells-{segment:06d}.parquet")
+    _write(con, cells, directory / f"cells-{segment:06d}.parquet")
     con.unregister("cells")
     con.execute("DROP TABLE facts")
 
@@ -294,9 +296,11 @@ def _compact(
         "SELECT day, cell, measure, bin, CAST(sum(n) AS INTEGER) AS n"
         f" FROM read_parquet({manifest.files('hist', directory)!r}) GROUP BY ALL HAVING sum(n) <> 0"
     ).to_arrow_table()
-    _write(requests.cast(rollups.REQUESTS_SCHEMA), directory / f"requests-{segment:06d}.parquet")
-    _write(daily, directory / f"daily-{segment:06d}.parquet")
-    _write(hist, directory / f"hist-{segment:06d}.parquet")
+    _write(
+        con, requests.cast(rollups.REQUESTS_SCHEMA), directory / f"requests-{segment:06d}.parquet"
+    )
+    _write(con, daily, directory / f"daily-{segment:06d}.parquet")
+    _write(con, hist, directory / f"hist-{segment:06d}.parquet")
     os.link(
         directory / f"cells-{manifest.cells:06d}.parquet",
         directory / f"cells-{segment:06d}.parquet",
