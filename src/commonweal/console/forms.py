@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.cases.models import (
@@ -18,6 +19,7 @@ from commonweal.cases.models import (
     Status,
 )
 from commonweal.catalog.forms import attribute_fields
+from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Department, District, Priority, Service, Team
 from commonweal.core.forms import style
 
@@ -25,6 +27,46 @@ CLOSING_OUTCOMES = [
     (value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE
 ]
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"})
+
+
+class _ByLabel(ModelChoiceIterator):
+    """The choices in the order of their labels (the reader's language's, not English's)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        choices = (self.choice(obj) for obj in self.queryset)
+        yield from sorted(choices, key=lambda choice: str(choice[1]).casefold())
+
+
+class CatalogueChoiceField(forms.ModelChoiceField):
+    """Departments or services by their name in the reader's language, in that order, with
+    the code staff know them by: "Bache (pothole)"."""
+
+    iterator = _ByLabel
+
+    def __init__(self, *args: Any, name: str, code: str, **kwargs: Any) -> None:
+        self.name_field, self.code_field = name, code
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{localized(obj, self.name_field)} ({getattr(obj, self.code_field)})"
+
+
+def department_field(**kwargs: Any) -> CatalogueChoiceField:
+    return CatalogueChoiceField(
+        Department.objects.none(), name="name", code="code", label=_("Department"), **kwargs
+    )
+
+
+def service_field(**kwargs: Any) -> CatalogueChoiceField:
+    return CatalogueChoiceField(
+        Service.objects.none(),
+        name="service_name",
+        code="service_code",
+        label=_("Service"),
+        **kwargs,
+    )
 
 
 class StyledForm(forms.Form):
@@ -97,7 +139,7 @@ class HoldForm(ActForm):
 
 
 class TransferForm(ActForm):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"))
+    department = department_field()
     reason = reason_field()
 
     def __init__(self, *args: Any, case: ServiceRequest, **kwargs: Any) -> None:
@@ -187,17 +229,13 @@ class QueueFilterForm(StyledForm):
     mine = forms.BooleanField(
         required=False, label=_("Only mine (assigned to me, or unclaimed in my teams)")
     )
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.none(), required=False, label=_("Department")
-    )
+    department = department_field(required=False)
     status = forms.ChoiceField(
         choices=blank([("open", _("Open (any)")), *Status.choices]),
         required=False,
         label=_("Status"),
     )
-    service = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, label=_("Service")
-    )
+    service = service_field(required=False)
     district = forms.ModelChoiceField(
         queryset=District.objects.none(), required=False, label=_("District")
     )
@@ -317,7 +355,7 @@ STAFF_CHANNELS = [
 
 
 class ServiceChoiceForm(StyledForm):
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Service"))
+    service = service_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 grow with the number of requests on the page."""
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -106,6 +107,30 @@ def test_an_unknown_filter_value_is_shown_as_an_error_not_a_crash(signed_in, cit
     response = signed_in(city.sam).get(QUEUE, {"status": "exploded", "service": "99999"})
     assert response.status_code == 200
     assert response.context["form"].errors.keys() == {"status", "service"}
+
+
+def test_filters_name_departments_and_services_in_the_readers_language(signed_in, city):
+    testing.ServiceFactory(
+        jurisdiction=city.jurisdiction,
+        department=city.streets,
+        service_code="sidewalk",
+        service_name="Sidewalk damage",
+        translations={"es": {"service_name": "Acera dañada"}},
+    )
+    city.pothole.translations = {"es": {"service_name": "Bache"}}
+    city.pothole.save()
+    city.streets.translations = {"es": {"name": "Calles"}}
+    city.streets.save()
+    client = signed_in(city.sam)
+
+    def options(language, field):
+        html = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        select = html.split(f'name="{field}"')[1].split("</select>")[0]
+        return re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', select)
+
+    assert options("en", "service") == ["Pothole (pothole)", "Sidewalk damage (sidewalk)"]
+    assert options("es", "service") == ["Acera dañada (sidewalk)", "Bache (pothole)"]
+    assert options("es", "department") == ["Calles (streets)"]
 
 
 def test_pages_hold_25_requests(signed_in, city, make_requests):
