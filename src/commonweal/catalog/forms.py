@@ -13,12 +13,39 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Datatype, Service, ServiceAttribute
 
 PREFIX = "attribute_"
+
+
+class _ByLabel(ModelChoiceIterator):
+    """The choices in the order of their labels (the reader's language's, not English's)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        choices = (self.choice(obj) for obj in self.queryset)
+        yield from sorted(choices, key=lambda choice: str(choice[1]).casefold())
+
+
+class CatalogueChoiceField(forms.ModelChoiceField):
+    """Catalogue entries (departments, services) by their name in the reader's language, in
+    that language's order; with `code`, the code beside it for staff who know it: "Bache
+    (pothole)"."""
+
+    iterator = _ByLabel
+
+    def __init__(self, *args: Any, name: str, code: str | None = None, **kwargs: Any) -> None:
+        self.name_field, self.code_field = name, code
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        name = localized(obj, self.name_field)
+        return f"{name} ({getattr(obj, self.code_field)})" if self.code_field else name
 
 
 def _field(attribute: ServiceAttribute) -> forms.Field:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.cases.models import (
@@ -18,8 +17,7 @@ from commonweal.cases.models import (
     ServiceRequest,
     Status,
 )
-from commonweal.catalog.forms import attribute_fields
-from commonweal.catalog.i18n import localized
+from commonweal.catalog.forms import CatalogueChoiceField, attribute_fields
 from commonweal.catalog.models import Department, District, Priority, Service, Team
 from commonweal.core.forms import style
 
@@ -27,30 +25,6 @@ CLOSING_OUTCOMES = [
     (value, label) for value, label in Outcome.choices if value != Outcome.DUPLICATE
 ]
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"})
-
-
-class _ByLabel(ModelChoiceIterator):
-    """The choices in the order of their labels (the reader's language's, not English's)."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        choices = (self.choice(obj) for obj in self.queryset)
-        yield from sorted(choices, key=lambda choice: str(choice[1]).casefold())
-
-
-class CatalogueChoiceField(forms.ModelChoiceField):
-    """Departments or services by their name in the reader's language, in that order, with
-    the code staff know them by: "Bache (pothole)"."""
-
-    iterator = _ByLabel
-
-    def __init__(self, *args: Any, name: str, code: str, **kwargs: Any) -> None:
-        self.name_field, self.code_field = name, code
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{localized(obj, self.name_field)} ({getattr(obj, self.code_field)})"
 
 
 def department_field(**kwargs: Any) -> CatalogueChoiceField:
@@ -147,7 +121,7 @@ class TransferForm(ActForm):
         others = Department.objects.filter(jurisdiction_id=case.jurisdiction_id).exclude(
             pk=case.department_id
         )
-        self.fields["department"].queryset = others.order_by("name")  # type: ignore[attr-defined]
+        self.fields["department"].queryset = others  # type: ignore[attr-defined]
 
 
 class PriorityForm(ActForm):
@@ -249,10 +223,10 @@ class QueueFilterForm(StyledForm):
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments.order_by("name")  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         self.fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
             department__in=departments
-        ).order_by("service_name")
+        )
         self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
             department__in=departments
         ).order_by("name")
@@ -359,9 +333,7 @@ class ServiceChoiceForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.active().order_by(  # type: ignore[attr-defined]
-            "service_name"
-        )
+        self.fields["service"].queryset = Service.objects.active()  # type: ignore[attr-defined]
 
 
 class IntakeForm(StyledForm):

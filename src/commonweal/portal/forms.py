@@ -3,14 +3,13 @@ optional photo and optional contact details."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from commonweal.catalog.forms import attribute_fields
-from commonweal.catalog.i18n import localized
+from commonweal.catalog.forms import CatalogueChoiceField, attribute_fields
 from commonweal.catalog.models import Department, District, Service
 from commonweal.core.forms import style
 from commonweal.feedback.models import ComplaintKind, SurveySettings, SurveyVariant
@@ -172,8 +171,11 @@ class ComplaintForm(forms.Form):
         choices=ComplaintKind.choices,
         widget=forms.RadioSelect,
     )
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), label=_("Which department is it about?")
+    department = CatalogueChoiceField(
+        Department.objects.all(),
+        name="name",
+        empty_label="—",
+        label=_("Which department is it about?"),
     )
     text = forms.CharField(
         label=_("What happened?"), widget=TEXTAREA, max_length=4000, required=False
@@ -189,10 +191,6 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # each department by its name in the reader's language, in that language's order
-        field = cast(forms.ModelChoiceField, self.fields["department"])
-        names = ((d.pk, localized(d, "name")) for d in Department.objects.all())
-        field.choices = [("", "—"), *sorted(names, key=lambda choice: choice[1].casefold())]
         style(self)
 
 
