@@ -88,7 +88,7 @@ _HIST_SMALL = {
 }
 _HIST_SERVICE = {"": tuple(d for d in rollups.DIMENSIONS if d in SERVICE_LEVEL)}
 HIST_TIERS = {
-    "_m": {**_HIST_SMALL, "pd": ("jurisdiction", "department", "district"), **_HIST_SERVICE},
+    "_m": {**_HIST_SMALL, **_HIST_SERVICE, "pd": ("jurisdiction", "department", "district")},
     "_w": {**_HIST_SMALL, **_HIST_SERVICE},
 }
 #: the coarse count tables beside the full ones (`daily_m`, `daily_w`): suffix -> dimensions
@@ -202,38 +202,65 @@ class Engine:
             return repr([str(self.directory / f"{kind}-{n:06d}.parquet") for n in segments])
 
         dims = ", ".join(f"c.{d}" for d in rollups.DIMENSIONS)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE new_daily AS SELECT r.day, {dims}, {COUNTS}"
-            f" FROM read_parquet({files('daily')}) r JOIN cells c USING (cell)"
+        daily = self._insert(
+            "daily",
+            f"SELECT r.day, {dims}, {COUNTS}"
+            f" FROM read_parquet({files('daily')}) r JOIN cells c USING (cell)",
         )
-        self.con.execute("INSERT INTO daily SELECT * FROM new_daily ORDER BY day")
         self.con.execute(
             f"INSERT INTO open_now SELECT day, {', '.join(rollups.DIMENSIONS)}, open_now"
-            " FROM new_daily WHERE open_now <> 0"
+            f" FROM {daily} WHERE open_now <> 0"
         )
-        sums = ", ".join(f"sum({c})" for c in rollups.DAILY_COUNTS)
-        for unit, suffix in UNIT_SUFFIX.items():
-            for tier, keys in DAILY_TIERS.items():
-                self.con.execute(
-                    f"INSERT INTO daily{suffix}{tier} SELECT date_trunc('{unit}', day)::DATE"
-                    f" AS day, {', '.join(keys)}, {sums} FROM new_daily GROUP BY ALL ORDER BY day"
-                )
-        self.con.execute("DROP TABLE new_daily")  # freed before the histograms load
+        self._add_coarse(daily, "daily", {s: DAILY_TIERS for s in UNIT_SUFFIX.values()})
+        self.con.execute("DROP TABLE IF EXISTS new_daily")  # freed before the histograms load
         for number, measure in enumerate(rollups.MEASURES):
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE new_hist AS SELECT r.day, {dims}, r.bin, r.n"
-                f" FROM read_parquet({files('hist')}) r JOIN cells c USING (cell)"
-                f" WHERE r.measure = {number}"
+            table = f"{measure}_hist"
+            hist = self._insert(
+                table,
+                f"SELECT r.day, {dims}, r.bin, r.n FROM read_parquet({files('hist')}) r"
+                f" JOIN cells c USING (cell) WHERE r.measure = {number}",
             )
-            self.con.execute(f"INSERT INTO {measure}_hist SELECT * FROM new_hist ORDER BY day")
-            for unit, suffix in UNIT_SUFFIX.items():
-                for tier, keys in HIST_TIERS[suffix].items():
-                    self.con.execute(
-                        f"INSERT INTO {measure}_hist{suffix}{tier} SELECT"
-                        f" date_trunc('{unit}', day)::DATE, {', '.join(keys)}, bin, sum(n)"
-                        " FROM new_hist GROUP BY ALL ORDER BY 1"
-                    )
-            self.con.execute("DROP TABLE new_hist")
+            self._add_coarse(hist, table, HIST_TIERS)
+            self.con.execute(f"DROP TABLE IF EXISTS new_{table}")
+
+    def _insert(self, table: str, rows: str) -> str:
+        """Add the rows of query `rows` to `table` in day order (a period's filter then skips
+        whole row groups); return a relation of just those rows: the table itself on a first
+        load, which then writes ten million rows once instead of twice."""
+        if self.con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,):
+            self.con.execute(f"INSERT INTO {table} {rows} ORDER BY day")
+            return table
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS {rows}")
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM new_{table} ORDER BY day")
+        return f"new_{table}"
+
+    def _add_coarse(
+        self, new: str, table: str, tiers: dict[str, dict[str, tuple[str, ...]]]
+    ) -> None:
+        """Add the daily rows of temp table `new` to `table`'s coarse tables (`tiers`: suffix
+        -> tier -> dimensions kept), each tier summed from the smallest one already summed
+        that keeps its dimensions: a hundredth of the rows, where the new rows themselves
+        would be read a dozen times over."""
+        columns = [c for c in self.con.table(table).columns if c not in rollups.DIMENSIONS]
+        figures = [c for c in columns if c not in ("day", "bin")]
+        sums = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in figures)
+        grouped = [c for c in columns if c == "bin"]
+        for unit, suffix in UNIT_SUFFIX.items():
+            summed = []
+            for tier, source in summing_order(tiers[suffix]):
+                name = f"{table}{suffix}{tier}"
+                keys = ", ".join([*tiers[suffix][tier], *grouped])
+                origin = new if source is None else f"new_{table}{suffix}{source}"
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE new_{name} AS SELECT date_trunc('{unit}', day)"
+                    f"::DATE AS day, {keys}, {sums} FROM {origin} GROUP BY ALL"
+                )
+                self.con.execute(
+                    f"INSERT INTO {name} BY NAME SELECT * FROM new_{name} ORDER BY day"
+                )
+                summed.append(name)
+            for name in summed:
+                self.con.execute(f"DROP TABLE new_{name}")
 
     def sync(self, *, reload: bool = True) -> snapshot.Manifest:
         """Follow the manifest: load new segments; after a rebuild or a compaction, reload
@@ -521,6 +548,18 @@ class Engine:
         )
 
 
+def summing_order(tiers: dict[str, tuple[str, ...]]) -> list[tuple[str, str | None]]:
+    """The coarse tiers (smallest first) in the order to sum them, largest first, each with
+    the smallest tier summed before it that keeps all its dimensions (None: no such tier;
+    sum the daily rows)."""
+    order: list[tuple[str, str | None]] = []
+    for tier in reversed(tiers):
+        done = {summed for summed, _ in order}
+        source = next((t for t in tiers if t in done and set(tiers[tier]) < set(tiers[t])), None)
+        order.append((tier, source))
+    return order
+
+
 def _smallest_tier(tiers: dict[str, tuple[str, ...]], where: Slice, by: str | None) -> str | None:
     """The first (smallest) coarse tier that keeps every dimension the slice filters or
     groups by; None when none does."""
@@ -546,7 +585,8 @@ _engines_lock = threading.Lock()
 _building: dict[Path, threading.Event] = {}
 #: how long a request waits for its process's first load of the rollups before it answers
 #: that the figures are being prepared: a small city's rollups load in a blink, a city of ten
-#: million requests takes 8 to 13 s, longer than a request should hang (and, at a larger city,
+#: million requests takes 11 to 20 s (on one core, as a server process loads them), longer
+#: than a request should hang (and, at a larger city,
 #: longer than gunicorn lets a worker be silent before it kills it)
 FIRST_LOAD_WAIT = 2.0
 #: Background loads of one snapshot take turns across processes (a lock file beside it): the

@@ -164,3 +164,19 @@ def test_a_period_is_covered_by_whole_months_and_its_ragged_ends():
         ("day", d(2026, 3, 16), d(2026, 3, 17)),
     ]
     assert cover(d(2026, 3, 5), d(2026, 3, 1), "week", before) == []
+
+
+def test_each_coarse_tier_is_summed_from_the_smallest_one_that_keeps_its_dimensions():
+    from commonweal.analytics.engine import DAILY_TIERS, HIST_TIERS, summing_order
+
+    assert summing_order(DAILY_TIERS) == [("", None), ("s", ""), ("c", "s")]
+    monthly = dict(summing_order(HIST_TIERS["_m"]))
+    # department x district and per channel need the daily rows; the rest are sums of sums
+    assert monthly == {"pd": None, "": None, "h": None, "d": "pd", "p": "", "c": "p"}
+    for tiers in (DAILY_TIERS, *HIST_TIERS.values()):
+        order = [tier for tier, _ in summing_order(tiers)]
+        assert sorted(order) == sorted(tiers)
+        for tier, source in summing_order(tiers):
+            if source is not None:
+                assert order.index(source) < order.index(tier)
+                assert set(tiers[tier]) < set(tiers[source])
