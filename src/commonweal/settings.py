@@ -201,7 +201,9 @@ X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "admin:login"
 
-# One cache in the database, shared by every server process (rate limits must be global).
+# One cache in the database, shared by every server process (rate limits must be global);
+# and one in each process's memory for the dashboard's drawn charts (`analytics.charts`:
+# keyed by what they draw, so never stale; a few hundred of 7-30 kB each).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -214,7 +216,13 @@ CACHES = {
             "MAX_ENTRIES": 10_000,
             "CULL_FREQUENCY": 1_000_000_000,
         },
-    }
+    },
+    "charts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "charts",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 #: reverse proxies in front of the server (to find a client's address for rate limits)

@@ -15,10 +15,11 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 
+from commonweal.analytics import charts, report, snapshot
 from commonweal.analytics import engine as engine_module
-from commonweal.analytics import report, snapshot
 from commonweal.analytics.engine import Engine, Slice, current_engine
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
@@ -373,6 +374,38 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert 'data-chart="volume"' in html and "The figures as a table" in html
     assert 'data-table="equity"' in html and 'data-table="pareto"' in html
     assert client.get("/console/performance/", {"from": "x"}).status_code == 400
+
+
+def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):
+    """Drawing is most of a dashboard page's time: the same slice of the same snapshot draws
+    nothing again; another language or new figures draw afresh."""
+    caches["charts"].clear()
+    drawn = []
+    draw = charts.vl_convert.vegalite_to_svg
+    monkeypatch.setattr(
+        charts.vl_convert,
+        "vegalite_to_svg",
+        lambda spec, **options: drawn.append(spec) or draw(spec, **options),
+    )
+    client.force_login(city.sam)
+    snapshot.refresh()
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    first = client.get("/console/performance/", march).content.decode()
+    assert len(drawn) == first.count("<svg") >= 3  # control charts, Pareto, the district map
+    again = client.get("/console/performance/", march).content.decode()
+    assert len(drawn) == first.count("<svg")  # nothing drawn again
+    assert again.split("<svg")[1:] == first.split("<svg")[1:]
+    count = len(drawn)
+    client.get("/console/performance/", march, HTTP_ACCEPT_LANGUAGE="es")
+    assert len(drawn) == 2 * count  # Spanish axes and titles
+    with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=UTC), tick=False):
+        services.submit(
+            city.resident, service=city.pothole, channel="web", description="One more",
+            attributes={"lane": "left"}, lat=40.05, long=-75.06,
+        )  # fmt: skip
+    snapshot.refresh()
+    client.get("/console/performance/", march)
+    assert len(drawn) > 2 * count  # the new request's figures
 
 
 def test_the_dashboard_names_what_it_counts_in_the_readers_language(city, history, client):
