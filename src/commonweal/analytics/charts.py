@@ -17,6 +17,15 @@ from django.core.cache import caches
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+# Building a chart's specification cost Altair as much as drawing it. Encodings are given as
+# channel objects (alt.Y("value:Q")): a bare "value:Q" makes Altair look its class up among
+# every schema's hash, 10 ms each time. Objects are not validated as they are made ("debug
+# mode", for friendlier tracebacks while writing a chart), nor is the whole specification as
+# it is drawn: its shape is this module's, and only the figures and names in it change, which
+# the schema leaves free. The tests validate every chart (VALIDATE) in both languages.
+alt.utils.schemapi.disable_debug_mode()
+VALIDATE = False
+
 #: d3's number and time locales for the languages the site speaks (months, decimal commas)
 Locale = Literal["en-US", "es-ES"]
 LOCALES: dict[str, Locale] = {"en": "en-US", "es": "es-ES"}
@@ -49,7 +58,7 @@ def svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to SVG text without the XML declaration (it is embedded in HTML).
     Vega's own ARIA roles on marks are switched off: the page wraps each chart in one
     labelled image and gives its figures as a table beside it."""
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=VALIDATE)
     spec.setdefault("config", {})["aria"] = False
     # Vega measures every axis label to see whether it must be cut short at 180 px, which
     # was a third of drawing a Pareto chart of forty services; our labels draw the same
@@ -80,17 +89,17 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
     # the data once, for every layer (given to each, Altair converted the frame five times)
     base = alt.Chart().encode(x=alt.X("week:T", title=_("Week")))
     value = base.mark_line(color=LINE, point=alt.OverlayMarkDef(color=LINE)).encode(
-        y=alt.Y("value:Q", title=unit), tooltip=["week:T", "value:Q"]
+        y=alt.Y("value:Q", title=unit), tooltip=[alt.Tooltip("week:T"), alt.Tooltip("value:Q")]
     )
     limits = [
         base.mark_line(color=LIMIT, strokeDash=[4, 3]).encode(y=alt.Y(f"{name}:Q"))
         for name in ("upper", "lower")
     ]
-    center = base.mark_line(color=INK).encode(y="center:Q")
+    center = base.mark_line(color=INK).encode(y=alt.Y("center:Q"))
     flagged = (
         alt.Chart()
         .mark_point(shape="diamond", size=120, filled=True, color=SIGNAL)
-        .encode(x="week:T", y="value:Q")
+        .encode(x=alt.X("week:T"), y=alt.Y("value:Q"))
         .transform_filter(alt.datum.signal)
     )
     return svg(
@@ -153,7 +162,7 @@ def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: st
                 title=_("Gap (points)"),
                 scale=alt.Scale(scheme="redblue", domainMid=0),
             ),
-            tooltip=["properties.district:N", "properties.gap:Q"],
+            tooltip=[alt.Tooltip("properties.district:N"), alt.Tooltip("properties.gap:Q")],
         )
         .project(type="mercator")
         .properties(width=WIDTH, height=320, title=title)

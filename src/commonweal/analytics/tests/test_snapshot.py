@@ -378,7 +378,8 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
 
 def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):
     """Drawing is most of a dashboard page's time: the same slice of the same snapshot draws
-    nothing again; another language or new figures draw afresh."""
+    nothing again; another language or new figures draw afresh. Every chart drawn here is
+    also validated against Vega-Lite's schema (the server does not, to save the time)."""
     caches["charts"].clear()
     drawn = []
     draw = charts.vl_convert.vegalite_to_svg
@@ -387,6 +388,7 @@ def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monke
         "vegalite_to_svg",
         lambda spec, **options: drawn.append(spec) or draw(spec, **options),
     )
+    monkeypatch.setattr(charts, "VALIDATE", True)  # each chart against Vega-Lite's schema
     client.force_login(city.sam)
     snapshot.refresh()
     march = {"from": "2026-03-01", "to": "2026-03-31"}
