@@ -593,8 +593,8 @@ _building: dict[Path, threading.Event] = {}
 #: how long a request waits for its process's first load of the rollups before it answers
 #: that the figures are being prepared: a small city's rollups load in a blink, a city of ten
 #: million requests takes 11 to 20 s (on one core, as a server process loads them), longer
-#: than a request should hang (and, at a larger city,
-#: longer than gunicorn lets a worker be silent before it kills it)
+#: than a request should hang (and, at a larger city, longer than gunicorn lets a worker be
+#: silent before it kills it)
 FIRST_LOAD_WAIT = 2.0
 #: Background loads of one snapshot take turns across processes (a lock file beside it): the
 #: workers of a server that has just started would otherwise all load at once and take both
