@@ -57,3 +57,16 @@ def test_a_promise_of_one_unit_reads_in_the_singular_in_both_languages(client, c
         spanish = client.get(reverse("portal:charter"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Fixed within 1 working day<" in english
     assert "Resuelto en 1 día laborable<" in spanish
+
+
+def test_the_charter_counts_a_quarter_at_most_once_an_hour(client, city):
+    """A public page anyone can ask for as often as they like reads every request due in the
+    quarter: its counts are kept for an hour, then counted again."""
+    file(city, (40.05, -75.05), closed_after_days=2)
+    with time_machine.travel(TODAY, tick=False):
+        assert "100% (1 of 1)" in client.get(reverse("portal:charter")).content.decode()
+    file(city, (40.05, -74.95), closed_after_days=20)  # a late one, corrected in afterwards
+    with time_machine.travel(TODAY + dt.timedelta(minutes=30), tick=False):
+        assert "100% (1 of 1)" in client.get(reverse("portal:charter")).content.decode()
+    with time_machine.travel(TODAY + dt.timedelta(minutes=61), tick=False):
+        assert "50% (1 of 2)" in client.get(reverse("portal:charter")).content.decode()
