@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CW := $(BIN)/commonweal
 
-.PHONY: install demo test check lint format bench bench-import bench-open311 bench-console bench-analytics clean
+.PHONY: install demo test check lint format bench bench-import bench-open311 bench-console bench-analytics bench-dashboard clean
 
 install: $(VENV)/.installed node_modules/.installed
 	@$(CW) collectstatic --noinput --verbosity 0
@@ -70,6 +70,11 @@ bench-console: install
 # requests in Parquet; about 5 minutes, 8 GiB at the peak (pandas).
 bench-analytics: install
 	$(BIN)/python bench/analytics.py
+
+# The performance dashboard page, charts and all, on the demo city `make demo` made (var/):
+# first views, the same pages again, and the slices' figures alone.
+bench-dashboard: install
+	$(BIN)/python bench/dashboard_page.py
 
 clean:
 	rm -rf $(VENV) node_modules src/commonweal/static/vendor var/static
