@@ -9,7 +9,6 @@ below it), read from the rollups' histograms, so within 1 % of the exact figure.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +25,8 @@ Z95 = 1.959963984540054
 #: A-11 drivers whose 1-5 answers make the satisfaction index (ACSI-style: satisfaction,
 #: the need met — against expectations — and confidence, the closest A-11 has to "ideal")
 INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
+#: the survey form answered with scores of 1-5 (the other forms are tick boxes)
+SCORED_FORM = "a11-2019"
 
 
 def _per(numerator: pd.Series, denominator: pd.Series, scale: float = 100) -> np.ndarray:
@@ -183,54 +184,39 @@ def pareto(volume_by_service: pd.DataFrame, threshold: float = 80.0) -> pd.DataF
     return ordered
 
 
-def survey_scores(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per driver: responses, mean score (1-5, A-11 2019 form) and share agreeing (4 or 5;
-    on the 2023 form, share ticking it). Summary: invitations, responses, response rate and
-    the satisfaction index — the mean, over responses, of INDEX_DRIVERS rescaled
-    (score - 1) / 4 x 100, as ACSI rescales its 1-10 items."""
-    invited = len(answers)
-    answered = answers.dropna(subset=["answers"])
-    scores: dict[str, list[float]] = {}
-    ticks: dict[str, list[int]] = {}
-    index_values: list[float] = []
-    for form, text in zip(answered["form"], answered["answers"], strict=True):
-        values = json.loads(text)
-        if form == "a11-2019":
-            for driver, score in values.items():
-                if isinstance(score, int | float) and 1 <= score <= 5:
-                    scores.setdefault(driver, []).append(float(score))
-            items = [values[d] for d in INDEX_DRIVERS if isinstance(values.get(d), int | float)]
-            if items:
-                index_values.append(100 * (sum(items) / len(items) - 1) / 4)
-        else:
-            for driver, ticked in values.items():
-                if ticked in (0, 1):
-                    ticks.setdefault(driver, []).append(int(ticked))
-    rows = [
+def survey_scores(
+    drivers: pd.DataFrame, totals: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """From the survey sums of a slice (`Engine.survey_sums`): per driver, responses, mean
+    score (1-5, the A-11 2019 form, SCORED_FORM) and share agreeing (4 or 5; on the 2023
+    form, share ticking it); scored drivers first, a tick box only when no scored driver has
+    its name. Summary: invitations, responses, response rate and the satisfaction index —
+    the mean, over responses, of INDEX_DRIVERS rescaled (score - 1) / 4 x 100, as ACSI
+    rescales its 1-10 items."""
+    scored = drivers[drivers["scored"]].sort_values("driver")
+    ticked = drivers[~drivers["scored"] & ~drivers["driver"].isin(scored["driver"])]
+    ticked = ticked.sort_values("driver")
+    table = pd.DataFrame(
         {
-            "driver": driver,
-            "responses": len(values),
-            "mean_score": float(np.mean(values)),
-            "agree_pct": 100 * sum(v >= 4 for v in values) / len(values),
-        }
-        for driver, values in sorted(scores.items())
-    ] + [
-        {
-            "driver": driver,
-            "responses": len(values),
-            "mean_score": None,
-            "agree_pct": 100 * sum(values) / len(values),
-        }
-        for driver, values in sorted(ticks.items())
-        if driver not in scores
-    ]
+            "driver": scored["driver"].tolist() + ticked["driver"].tolist(),
+            "responses": scored["responses"].tolist() + ticked["responses"].tolist(),
+            "mean_score": (scored["total"] / scored["responses"]).tolist() + [None] * len(ticked),
+            "agree_pct": (100 * scored["agree"] / scored["responses"]).tolist()
+            + (100 * ticked["total"] / ticked["responses"]).tolist(),
+        },
+        columns=["driver", "responses", "mean_score", "agree_pct"],
+    )
+    row = totals.iloc[0] if len(totals) else pd.Series(dtype=float)
+    invited = int(row.get("invited", 0))
+    answered = int(row.get("responses", 0))
+    index_responses = int(row.get("index_responses", 0))
     summary = {
         "invited": invited,
-        "responses": len(answered),
-        "response_rate_pct": 100 * len(answered) / invited if invited else None,
-        "index": float(np.mean(index_values)) if index_values else None,
+        "responses": answered,
+        "response_rate_pct": 100 * answered / invited if invited else None,
+        "index": float(row["index_total"]) / index_responses if index_responses else None,
     }
-    return pd.DataFrame(rows, columns=["driver", "responses", "mean_score", "agree_pct"]), summary
+    return table, summary
 
 
 def weekly_median_hours(weekly_hist: pd.DataFrame) -> pd.DataFrame:

@@ -241,7 +241,9 @@ def pareto(engine: Engine, where: Slice) -> list[dict[str, Any]]:
 
 
 def surveys(engine: Engine, where: Slice) -> dict[str, Any]:
-    drivers, figures = kpis.survey_scores(engine.survey_answers(where))
+    drivers, figures = kpis.survey_scores(
+        *engine.survey_sums(where, kpis.SCORED_FORM, kpis.INDEX_DRIVERS)
+    )
     return {**figures, "drivers": records(drivers)}
 
 

@@ -154,21 +154,29 @@ def test_pareto_marks_the_vital_few():
 
 
 def test_survey_scores_response_rate_and_index():
-    answers = pd.DataFrame(
+    """Four invitations: two answered on the scored form ({satisfaction 5, effectiveness 4,
+    confidence 3, ease 2} and {3, 1, 2}), one on the 2023 form (humanity ticked, efficiency
+    offered), one not answered: the sums `Engine.survey_sums` gives for them."""
+    drivers = pd.DataFrame(
         {
-            "id": [1, 2, 3, 4],
-            "form": ["a11-2019", "a11-2019", None, "a11-2023"],
-            "answers": [
-                json.dumps({"satisfaction": 5, "effectiveness": 4, "confidence": 3, "ease": 2}),
-                json.dumps({"satisfaction": 3, "effectiveness": 1, "confidence": 2}),
-                None,
-                json.dumps({"humanity": 1, "efficiency": 0}),
-            ],
+            "scored": [True, True, True, True, False, False],
+            "driver": ["satisfaction", "effectiveness", "confidence", "ease",
+                       "humanity", "efficiency"],
+            "responses": [2, 2, 2, 1, 1, 1],
+            "total": [8.0, 5.0, 5.0, 2.0, 1.0, 0.0],
+            "agree": [1, 1, 0, 0, 0, 0],
         }
+    )  # fmt: skip
+    # the index: (4 - 1) / 4 x 100 = 75 for the first response, (2 - 1) / 4 x 100 = 25
+    totals = pd.DataFrame(
+        {"invited": [4], "responses": [3], "index_responses": [2], "index_total": [100.0]}
     )
-    drivers, summary = kpis.survey_scores(answers)
+    table, summary = kpis.survey_scores(drivers, totals)
     assert summary == {"invited": 4, "responses": 3, "response_rate_pct": 75.0, "index": 50.0}
-    table = drivers.set_index("driver")
+    assert table["driver"].tolist() == [
+        "confidence", "ease", "effectiveness", "satisfaction", "efficiency", "humanity"
+    ]  # fmt: skip
+    table = table.set_index("driver")
     assert table.loc["satisfaction", "mean_score"] == 4.0
     assert table.loc["satisfaction", "agree_pct"] == 50.0
     assert table.loc["ease", "responses"] == 1 and table.loc["ease", "agree_pct"] == 0.0
@@ -176,8 +184,12 @@ def test_survey_scores_response_rate_and_index():
         table.loc["humanity", "agree_pct"] == 100.0 and table.loc["efficiency", "agree_pct"] == 0.0
     )
     assert pd.isna(table.loc["humanity", "mean_score"])
-    _, nothing = kpis.survey_scores(answers.head(0))
-    assert nothing["response_rate_pct"] is None and nothing["index"] is None
+    empty = pd.DataFrame(columns=["scored", "driver", "responses", "total", "agree"])
+    nothing_sent = pd.DataFrame(
+        {"invited": [0], "responses": [0], "index_responses": [0], "index_total": [0.0]}
+    )
+    none, nothing = kpis.survey_scores(empty.astype({"scored": bool}), nothing_sent)
+    assert none.empty and nothing["response_rate_pct"] is None and nothing["index"] is None
 
 
 def test_backlog_age_in_days():

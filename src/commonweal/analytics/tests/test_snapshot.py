@@ -309,6 +309,46 @@ def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
         assert b"requester" not in path.read_bytes()
 
 
+def test_survey_figures_are_summed_from_each_answer(city, history):
+    """The engine splits each response into its answers and sums them per driver: the
+    figures are those worked out by hand for the same four invitations in test_kpis (and
+    what is not a score of 1-5, or a tick of 0 or 1, is left out)."""
+    answered = [
+        ("a11-2019", {"satisfaction": 5, "effectiveness": 4, "confidence": 3, "ease": 2}),
+        ("a11-2019", {"satisfaction": 3, "effectiveness": 1, "confidence": 2, "ease": 9}),
+        None,
+        ("a11-2023", {"humanity": 1, "efficiency": 0, "note": "quick", "other": 2}),
+    ]
+    for number, (request, answer) in enumerate(zip(history, answered, strict=False)):
+        SurveyInvitation.objects.create(
+            request=request,
+            token_hash=f"{number}" * 64,
+            sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC),
+        )
+        if answer is not None:
+            SurveyResponse.objects.create(request=request, form=answer[0], answers=answer[1])
+    snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    march = Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    figures = report.surveys(engine, march)
+    assert {k: figures[k] for k in ("invited", "responses", "response_rate_pct", "index")} == {
+        "invited": 4, "responses": 3, "response_rate_pct": 75.0, "index": 50.0
+    }  # fmt: skip
+    rows = [
+        (d["driver"], d["responses"], d["mean_score"], d["agree_pct"]) for d in figures["drivers"]
+    ]
+    assert rows == [
+        ("confidence", 2, 2.5, 0.0),
+        ("ease", 1, 2.0, 0.0),
+        ("effectiveness", 2, 2.5, 50.0),
+        ("satisfaction", 2, 4.0, 50.0),
+        ("efficiency", 1, None, 0.0),
+        ("humanity", 1, None, 100.0),
+    ]  # fmt: skip
+    assert report.surveys(engine, march.narrowed(district="nowhere"))["invited"] == 0
+
+
 def test_the_kpis_command(city, history, capsys):
     with pytest.raises(CommandError, match="no snapshot"):
         call_command("kpis")
