@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -175,12 +174,12 @@ class Engine:
         names = ", ".join(f"{d} VARCHAR" for d in rollups.DIMENSIONS)
         self.con.execute(
             f"CREATE OR REPLACE TABLE surveys (id BIGINT, {names}, day DATE,"
-            " submitted_at TIMESTAMPTZ, form VARCHAR, answers VARCHAR)"
+            " submitted_at TIMESTAMPTZ, form VARCHAR, answers VARCHAR, index_score DOUBLE)"
         )
         # each numeric answer of each response on a row of its own (`_load_surveys`)
         self.con.execute(
             f"CREATE OR REPLACE TABLE survey_items (id BIGINT, {names}, day DATE,"
-            " form VARCHAR, driver VARCHAR, value DOUBLE)"
+            " scored BOOLEAN, driver VARCHAR, value DOUBLE)"
         )
         self.con.execute(f"CREATE OR REPLACE TABLE cells (cell INTEGER, {dims})")
         self.loaded = []
@@ -315,22 +314,37 @@ class Engine:
         return manifest
 
     def _load_surveys(self, manifest: snapshot.Manifest) -> None:
-        """Load the invitations (with their answers as JSON) and split each response into its
-        numeric answers, once per refresh: a page then sums them in DuckDB instead of reading
-        every answer of the period in Python (a year's 3,233 answers of the demo city were
-        80 ms of every page; a city twenty times larger would have waited seconds)."""
+        """Load the invitations (their answers as JSON) and split each response into its
+        numeric answers (`survey_items`, `scored` when of the scored form), with each scored
+        response's satisfaction index (`index_score`: its INDEX_DRIVERS' mean rescaled to
+        0-100), once per refresh: a page then sums them in DuckDB instead of reading every
+        answer of the period in Python (a year's 3,233 answers of the demo city were 80 ms of
+        every page; at 200,000 answers a year, two seconds)."""
         self.con.execute("DELETE FROM surveys")
         self.con.execute("DELETE FROM survey_items")
         if manifest.surveys is None:
             return
         path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
-        self.con.execute(f"INSERT INTO surveys BY NAME SELECT * FROM read_parquet('{path}')")
-        names = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
         self.con.execute(
-            f"INSERT INTO survey_items SELECT s.id, {names}, s.day, s.form, e.key,"
-            " CAST(e.value AS DOUBLE) FROM surveys s, json_each(s.answers) e"
-            " WHERE s.answers IS NOT NULL AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE')"
+            f"CREATE OR REPLACE TEMP TABLE new_surveys AS SELECT * FROM read_parquet('{path}')"
         )
+        names = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
+        # in day order, as the rollups are: a period's filter skips whole row groups
+        self.con.execute(
+            f"INSERT INTO survey_items SELECT s.id, {names}, s.day,"
+            " s.form IS NOT DISTINCT FROM ?, e.key, CAST(e.value AS DOUBLE)"
+            " FROM new_surveys s, json_each(s.answers) e WHERE s.answers IS NOT NULL"
+            " AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE') ORDER BY s.day",
+            [rollups.SCORED_FORM],
+        )
+        chosen = ", ".join("?" for _ in rollups.INDEX_DRIVERS)
+        self.con.execute(
+            "INSERT INTO surveys BY NAME SELECT s.*, i.index_score FROM new_surveys s LEFT JOIN"
+            " (SELECT id, 100 * (avg(value) - 1) / 4 AS index_score FROM survey_items"
+            f" WHERE scored AND driver IN ({chosen}) GROUP BY id) i USING (id) ORDER BY s.day",
+            list(rollups.INDEX_DRIVERS),
+        )
+        self.con.execute("DROP TABLE new_surveys")
 
     @property
     def as_of(self) -> dt.date | None:
@@ -571,35 +585,29 @@ class Engine:
                 params.append(value)
         return " AND ".join(clauses), params
 
-    def survey_sums(
-        self, where: Slice, scored_form: str, index_drivers: Sequence[str]
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def survey_sums(self, where: Slice) -> tuple[pd.DataFrame, pd.DataFrame]:
         """What the survey KPIs need, summed over the invitations sent in the slice.
 
-        Per driver (`scored`: of `scored_form`, answered 1-5; otherwise a tick box, 0 or 1;
-        other values are not counted): `responses`, `total` (the sum of the scores, or how
-        many ticked it) and `agree` (scores of 4 or 5). And one row of totals: `invited`,
-        `responses`, and over the responses of `scored_form` with a number for any of
-        `index_drivers`, how many (`index_responses`) and the sum of their means rescaled
-        to 0-100 ((mean - 1) / 4 x 100: `index_total`)."""
+        Per driver (`scored`: of the scored form, rollups.SCORED_FORM, answered 1-5;
+        otherwise a tick box, 0 or 1; other values are not counted): `responses`, `total`
+        (the sum of the scores, or how many ticked it) and `agree` (scores of 4 or 5). And one
+        row of totals: `invited`, `responses`, and over the scored responses with a number
+        for any of rollups.INDEX_DRIVERS, how many (`index_responses`) and the sum of their
+        means rescaled to 0-100 ((mean - 1) / 4 x 100: `index_total`)."""
         condition, params = self._survey_filter(where)
         drivers = self.query(
-            "SELECT form IS NOT DISTINCT FROM ? AS scored, driver,"
-            " CAST(count(*) AS BIGINT) AS responses, sum(value) AS total,"
-            " CAST(count_if(value >= 4) AS BIGINT) AS agree"
-            f" FROM survey_items WHERE {condition} AND CASE WHEN form IS NOT DISTINCT FROM ?"
+            "SELECT scored, driver, CAST(count(*) AS BIGINT) AS responses,"
+            " sum(value) AS total, CAST(count_if(value >= 4) AS BIGINT) AS agree"
+            f" FROM survey_items WHERE {condition} AND CASE WHEN scored"
             " THEN value BETWEEN 1 AND 5 ELSE value IN (0, 1) END"
             " GROUP BY ALL ORDER BY scored DESC, driver",
-            [scored_form, *params, scored_form],
+            params,
         )
-        chosen = ", ".join("?" for _ in index_drivers) or "NULL"
         totals = self.query(
-            f"SELECT (SELECT count(*) FROM surveys WHERE {condition}) AS invited,"
-            f" (SELECT count(answers) FROM surveys WHERE {condition}) AS responses,"
-            " count(*) AS index_responses, COALESCE(sum(100 * (mean - 1) / 4), 0) AS index_total"
-            f" FROM (SELECT id, avg(value) AS mean FROM survey_items WHERE {condition}"
-            f" AND form IS NOT DISTINCT FROM ? AND driver IN ({chosen}) GROUP BY id)",
-            [*params, *params, *params, scored_form, *index_drivers],
+            "SELECT count(*) AS invited, count(answers) AS responses,"
+            " count(index_score) AS index_responses,"
+            f" COALESCE(sum(index_score), 0) AS index_total FROM surveys WHERE {condition}",
+            params,
         )
         return drivers, totals
 

@@ -22,11 +22,6 @@ from commonweal.analytics.rollups import bin_value
 
 #: two-sided 95 % normal quantile
 Z95 = 1.959963984540054
-#: A-11 drivers whose 1-5 answers make the satisfaction index (ACSI-style: satisfaction,
-#: the need met — against expectations — and confidence, the closest A-11 has to "ideal")
-INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
-#: the survey form answered with scores of 1-5 (the other forms are tick boxes)
-SCORED_FORM = "a11-2019"
 
 
 def _per(numerator: pd.Series, denominator: pd.Series, scale: float = 100) -> np.ndarray:
@@ -188,10 +183,10 @@ def survey_scores(
     drivers: pd.DataFrame, totals: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """From the survey sums of a slice (`Engine.survey_sums`): per driver, responses, mean
-    score (1-5, the A-11 2019 form, SCORED_FORM) and share agreeing (4 or 5; on the 2023
+    score (1-5, the A-11 2019 form, rollups.SCORED_FORM) and share agreeing (4 or 5; on the 2023
     form, share ticking it); scored drivers first, a tick box only when no scored driver has
     its name. Summary: invitations, responses, response rate and the satisfaction index —
-    the mean, over responses, of INDEX_DRIVERS rescaled (score - 1) / 4 x 100, as ACSI
+    the mean, over responses, of rollups.INDEX_DRIVERS rescaled (score - 1) / 4 x 100, as ACSI
     rescales its 1-10 items."""
     scored = drivers[drivers["scored"]].sort_values("driver")
     ticked = drivers[~drivers["scored"] & ~drivers["driver"].isin(scored["driver"])]

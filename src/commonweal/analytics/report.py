@@ -241,9 +241,7 @@ def pareto(engine: Engine, where: Slice) -> list[dict[str, Any]]:
 
 
 def surveys(engine: Engine, where: Slice) -> dict[str, Any]:
-    drivers, figures = kpis.survey_scores(
-        *engine.survey_sums(where, kpis.SCORED_FORM, kpis.INDEX_DRIVERS)
-    )
+    drivers, figures = kpis.survey_scores(*engine.survey_sums(where))
     return {**figures, "drivers": records(drivers)}
 
 

@@ -35,6 +35,11 @@ RATIO = 1.02
 FIRST_CONTACT = 15 * 60
 #: outcomes that count as resolving the problem (`cases.models.RESOLVING_OUTCOMES`)
 RESOLVING = ("resolved",)
+#: the survey form answered with scores of 1-5 (the other forms are tick boxes)
+SCORED_FORM = "a11-2019"
+#: A-11 drivers whose 1-5 answers make the satisfaction index (ACSI-style: satisfaction,
+#: the need met — against expectations — and confidence, the closest A-11 has to "ideal")
+INDEX_DRIVERS = ("satisfaction", "effectiveness", "confidence")
 
 DIMENSIONS = ("jurisdiction", "department", "service", "district", "channel")
 #: the times the histograms measure (numbered in this order): requested -> closed,
