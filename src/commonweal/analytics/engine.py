@@ -314,35 +314,34 @@ class Engine:
         return manifest
 
     def _load_surveys(self, manifest: snapshot.Manifest) -> None:
-        """Load the invitations (their answers as JSON) and split each response into its
-        numeric answers (`survey_items`, `scored` when of the scored form), with each scored
-        response's satisfaction index (`index_score`: its INDEX_DRIVERS' mean rescaled to
-        0-100), once per refresh: a page then sums them in DuckDB instead of reading every
-        answer of the period in Python (a year's 3,233 answers of the demo city were 80 ms of
-        every page; at 200,000 answers a year, two seconds)."""
+        """Load the invitations and each response's answers one per row, as the refresh
+        wrote them (`snapshot._write_surveys`): a page then sums answers in DuckDB instead of
+        reading every answer of the period in Python (a year's 3,233 answers of the demo city
+        were 80 ms of every page; at 200,000 answers a year, two seconds). A snapshot
+        refreshed before the answers were written split has them split here."""
         self.con.execute("DELETE FROM surveys")
         self.con.execute("DELETE FROM survey_items")
         if manifest.surveys is None:
             return
-        path = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
+        surveys = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
+        items = self.directory / f"survey_items-{manifest.surveys:06d}.parquet"
+        if items.exists():
+            for table, path in (("surveys", surveys), ("survey_items", items)):
+                self.con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{path}')"
+                )
+            return
+        columns = ", ".join(snapshot.SURVEY_SCHEMA.names)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE new_surveys AS SELECT * FROM read_parquet('{path}')"
+            f"CREATE OR REPLACE TEMP TABLE new_surveys AS SELECT {columns}"
+            f" FROM read_parquet('{surveys}')"
         )
-        names = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
-        # in day order, as the rollups are: a period's filter skips whole row groups
         self.con.execute(
-            f"INSERT INTO survey_items SELECT s.id, {names}, s.day,"
-            " s.form IS NOT DISTINCT FROM ?, e.key, CAST(e.value AS DOUBLE)"
-            " FROM new_surveys s, json_each(s.answers) e WHERE s.answers IS NOT NULL"
-            " AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE') ORDER BY s.day",
-            [rollups.SCORED_FORM],
+            f"INSERT INTO survey_items BY NAME {snapshot.survey_items_sql('new_surveys')}"
         )
-        chosen = ", ".join("?" for _ in rollups.INDEX_DRIVERS)
         self.con.execute(
-            "INSERT INTO surveys BY NAME SELECT s.*, i.index_score FROM new_surveys s LEFT JOIN"
-            " (SELECT id, 100 * (avg(value) - 1) / 4 AS index_score FROM survey_items"
-            f" WHERE scored AND driver IN ({chosen}) GROUP BY id) i USING (id) ORDER BY s.day",
-            list(rollups.INDEX_DRIVERS),
+            "INSERT INTO surveys BY NAME"
+            f" {snapshot.surveys_with_index_sql('new_surveys', 'survey_items')}"
         )
         self.con.execute("DROP TABLE new_surveys")
 

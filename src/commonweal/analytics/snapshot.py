@@ -6,7 +6,9 @@ Layout (`settings.COMMONWEAL_ANALYTICS_DIR`, by default `<data dir>/analytics`):
   daily-NNNNNN.parquet     signed contributions to the daily counts (`rollups`)
   hist-NNNNNN.parquet      signed contributions to the resolution-time histograms
   cells-NNNNNN.parquet     the numbered cells the rollups refer to (the latest list)
-  surveys-NNNNNN.parquet   survey invitations and answers (small: rewritten whole each time)
+  surveys-NNNNNN.parquet   survey invitations and answers, each scored response's index, in
+                           day order (rewritten whole each time)
+  survey_items-NNNNNN.parquet  each numeric answer of each response on a row of its own
   manifest.json            which segments make the snapshot now, and the case-log watermark
 
 A refresh reads each jurisdiction's case-log head first, then every request whose events lie
@@ -130,6 +132,8 @@ def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
     for kind in ("surveys", "cells"):
         if getattr(manifest, kind) is not None:
             keep.add(f"{kind}-{getattr(manifest, kind):06d}.parquet")
+    if manifest.surveys is not None:
+        keep.add(f"survey_items-{manifest.surveys:06d}.parquet")
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
@@ -222,7 +226,7 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
             compacted = True
         survey_segment = max(manifest.segments) + 1
         answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
-        _write(con, answered, directory / f"surveys-{survey_segment:06d}.parquet")
+        _write_surveys(con, answered, directory, survey_segment)
         manifest.surveys = survey_segment
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
@@ -307,6 +311,49 @@ def _compact(
     )
     manifest.segments = [segment]
     manifest.cells = segment
+
+
+def survey_items_sql(relation: str) -> str:
+    """SQL for each numeric answer of each response among the invitations in `relation`, on
+    a row of its own, in day order; `scored` when the response is on the scored form."""
+    dims = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
+    return (
+        f"SELECT s.id, {dims}, s.day, s.form IS NOT DISTINCT FROM '{rollups.SCORED_FORM}'"
+        " AS scored, e.key AS driver, CAST(e.value AS DOUBLE) AS value"
+        f" FROM {relation} s, json_each(s.answers) e WHERE s.answers IS NOT NULL"
+        " AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE') ORDER BY s.day"
+    )
+
+
+def surveys_with_index_sql(relation: str, items: str) -> str:
+    """SQL for the invitations in `relation`, in day order, each scored response with its
+    satisfaction index (`index_score`: the mean of its INDEX_DRIVERS answered, rescaled
+    (mean - 1) / 4 x 100) from its answers in `items` (`survey_items_sql`)."""
+    chosen = ", ".join(f"'{driver}'" for driver in rollups.INDEX_DRIVERS)
+    return (
+        f"SELECT s.*, i.index_score FROM {relation} s LEFT JOIN (SELECT id,"
+        f" 100 * (avg(value) - 1) / 4 AS index_score FROM {items} WHERE scored"
+        f" AND driver IN ({chosen}) GROUP BY id) i USING (id) ORDER BY s.day"
+    )
+
+
+def _write_surveys(
+    con: duckdb.DuckDBPyConnection, answered: pa.Table, directory: Path, number: int
+) -> None:
+    """Write the invitations and their answers split one per row, once per refresh: every
+    server process then loads them as they are (split in each process instead, they took 3
+    to 7 s at 2 million invitations, at every refresh)."""
+    items = directory / f"survey_items-{number:06d}.parquet"
+    con.register("answered", answered)
+    try:
+        _copy(con, survey_items_sql("answered"), items)
+        _copy(
+            con,
+            surveys_with_index_sql("answered", f"read_parquet('{items}')"),
+            directory / f"surveys-{number:06d}.parquet",
+        )
+    finally:
+        con.unregister("answered")
 
 
 SURVEY_SCHEMA = pa.schema(
