@@ -4,19 +4,21 @@ template puts a text alternative (a caption and a table of the same figures) bes
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 import vl_convert
-from django.core.cache import caches
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from commonweal.core.caching import remembered
+
+# Building and drawing a chart cost 40-250 ms, most of a dashboard page's time: each chart
+# function below keeps its drawing (cache `charts`, per process) for its inputs and language,
+# so that the same slice of the same snapshot — another reader, the page reloaded, the
+# filters set back — draws nothing again. The key is everything drawn: never stale.
+#
 # Building a chart's specification cost Altair as much as drawing it. Encodings are given as
 # channel objects (alt.Y("value:Q")): a bare "value:Q" makes Altair look its class up among
 # every schema's hash, 10 ms each time. Objects are not validated as they are made ("debug
@@ -38,22 +40,6 @@ LIMIT = "#b50909"
 SIGNAL = "#b50909"
 
 
-def drawn_once(draw: Callable[..., str]) -> Callable[..., str]:
-    """Draw a chart once for each distinct input and language, and keep the SVG (cache
-    `charts`). Building the specification and drawing it cost 40-250 ms a chart, most of a
-    dashboard page's time; the same slice of the same snapshot — another reader, the page
-    reloaded, the filters set back — now reuses the drawing. The key is everything the chart
-    is drawn from, so a kept drawing is never stale."""
-
-    @functools.wraps(draw)
-    def cached(*args: Any) -> str:
-        inputs = json.dumps([draw.__name__, get_language(), args], sort_keys=True, default=str)
-        key = "chart:" + hashlib.sha256(inputs.encode()).hexdigest()
-        return cast(str, caches["charts"].get_or_set(key, lambda: draw(*args)))
-
-    return cached
-
-
 def svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to SVG text without the XML declaration (it is embedded in HTML).
     Vega's own ARIA roles on marks are switched off: the page wraps each chart in one
@@ -72,7 +58,7 @@ def svg(chart: alt.TopLevelMixin) -> str:
     return text.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
-@drawn_once
+@remembered("charts", by_language=True)
 def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
     """Values, centre line, limits and the weeks a run rule flagged."""
     signalled = {s["week"] for s in data["signals"]}
@@ -109,7 +95,7 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
     )
 
 
-@drawn_once
+@remembered("charts", by_language=True)
 def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
     """Bars of requests per service (by its `name` when the rows have one), largest first,
     with the cumulative share as a line."""
@@ -132,7 +118,7 @@ def pareto_chart(rows: list[dict[str, Any]], title: str) -> str:
     )
 
 
-@drawn_once
+@remembered("charts", by_language=True)
 def equity_map(rows: list[dict[str, Any]], boundaries: dict[str, Any], title: str) -> str:
     """Districts (`boundaries`: code → geometry) coloured by their type-adjusted gap (diverging
     around 0), each named by its row's `name` when the rows have one."""

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import cast
 
-from django.core.cache import cache
 from django.db.models import Count, F, Q
 
 from commonweal.cases.models import RESOLVING_OUTCOMES, ServiceRequest
+from commonweal.core.caching import remembered
 
-#: how long a period's counts are kept (cache `default`, shared by the server's processes)
-#: before they are counted again. The charter shows a quarter that has ended, whose counts
-#: change only when one of its requests is reopened or corrected; counting reads every
-#: request due in it (60 ms at 50,000 requests on SQLite, a full scan, and growing with the
-#: city), on a public page anyone can ask for as often as they like.
+#: how long a period's counts are kept (`standards_kept`, in cache `default`, shared by the
+#: server's processes) before they are counted again. The charter shows a quarter that has
+#: ended, whose counts change only when one of its requests is reopened or corrected;
+#: counting reads every request due in it (60 ms at 50,000 requests on SQLite, a full scan,
+#: and growing with the city), on a public page anyone can ask for as often as they like.
 KEPT_SECONDS = 3600
 
 
@@ -41,6 +40,7 @@ def previous_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+@remembered(seconds=KEPT_SECONDS)
 def standards_kept(
     start: dt.datetime,
     end: dt.datetime,
@@ -49,7 +49,7 @@ def standards_kept(
     service_id: int | None = None,
 ) -> dict[tuple[int, str], Kept]:
     """Return (due, met) per service — and per district name when asked, for one service
-    when given — in one query."""
+    when given — in one query, run at most once every KEPT_SECONDS for the same question."""
     met = Q(outcome__in=RESOLVING_OUTCOMES, closed_at__lte=F("resolve_due"))
     keys = ["service_id", "district__name"] if by_district else ["service_id"]
     due = ServiceRequest.objects.filter(resolve_due__gte=start, resolve_due__lt=end)
@@ -60,22 +60,3 @@ def standards_kept(
         (row["service_id"], row.get("district__name") or ""): Kept(row["due"], row["met"])
         for row in rows
     }
-
-
-def standards_kept_lately(
-    start: dt.datetime,
-    end: dt.datetime,
-    *,
-    by_district: bool = False,
-    service_id: int | None = None,
-) -> dict[tuple[int, str], Kept]:
-    """`standards_kept`, counted at most once every KEPT_SECONDS for the same question."""
-    key = f"standards-kept:{start.isoformat()}:{end.isoformat()}:{by_district}:{service_id}"
-    return cast(
-        dict[tuple[int, str], Kept],
-        cache.get_or_set(
-            key,
-            lambda: standards_kept(start, end, by_district=by_district, service_id=service_id),
-            KEPT_SECONDS,
-        ),
-    )

@@ -26,7 +26,7 @@ from shapely.geometry import shape
 from commonweal.cases import photos, services
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Channel, ServiceRequest
-from commonweal.cases.performance import Kept, previous_quarter, standards_kept_lately
+from commonweal.cases.performance import Kept, previous_quarter, standards_kept
 from commonweal.cases.public import public_request
 from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
@@ -229,7 +229,7 @@ def appeal(request: HttpRequest, public_id: str) -> HttpResponse:
 def charter(request: HttpRequest) -> HttpResponse:
     """Every service's published standard beside how often it was kept last quarter."""
     start, end = _quarter_bounds()
-    kept = standards_kept_lately(start, end)
+    kept = standards_kept(start, end)
     services = offered_services()
     promises = promises_today(services, timezone.localdate(timezone.now(), start.tzinfo))
     rows = [
@@ -246,7 +246,7 @@ def charter_service(request: HttpRequest, service_code: str) -> HttpResponse:
     """One service's standard, kept city-wide and in each district last quarter."""
     service = get_object_or_404(Service.objects.active(), service_code=service_code)
     start, end = _quarter_bounds()
-    per_district = standards_kept_lately(start, end, by_district=True, service_id=service.pk)
+    per_district = standards_kept(start, end, by_district=True, service_id=service.pk)
     districts = sorted((name, kept) for (_service, name), kept in per_district.items())
     city = Kept(
         due=sum(kept.due for _name, kept in districts),
