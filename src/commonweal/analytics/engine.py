@@ -183,6 +183,7 @@ class Engine:
         )
         self.con.execute(f"CREATE OR REPLACE TABLE cells (cell INTEGER, {dims})")
         self.loaded = []
+        self.loaded_surveys: list[int] = []
 
     def _learn_cells(self, path: Path, codes: dict[str, dict[str | None, int]]) -> None:
         """Code each dimension value (codes already given stay) and load the new cells."""
@@ -314,17 +315,32 @@ class Engine:
         return manifest
 
     def _load_surveys(self, manifest: snapshot.Manifest) -> None:
+        """Follow the manifest's survey segments: load the new ones, or all of them again
+        when the refresh read every invitation anew. Each segment holds every row of the
+        invitations it names, which replace those loaded before."""
+        loaded = self.loaded_surveys
+        if manifest.surveys[: len(loaded)] != loaded:
+            self.con.execute("DELETE FROM surveys")
+            self.con.execute("DELETE FROM survey_items")
+            loaded = []
+        for number in manifest.surveys[len(loaded) :]:
+            self._load_survey_segment(number, replacing=bool(loaded))
+            loaded = [*loaded, number]
+        self.loaded_surveys = loaded
+
+    def _load_survey_segment(self, number: int, *, replacing: bool) -> None:
         """Load the invitations and each response's answers one per row, as the refresh
         wrote them (`snapshot._write_surveys`): a page then sums answers in DuckDB instead of
         reading every answer of the period in Python (a year's 3,233 answers of the demo city
         were 80 ms of every page; at 200,000 answers a year, two seconds). A snapshot
         refreshed before the answers were written split has them split here."""
-        self.con.execute("DELETE FROM surveys")
-        self.con.execute("DELETE FROM survey_items")
-        if manifest.surveys is None:
-            return
-        surveys = self.directory / f"surveys-{manifest.surveys:06d}.parquet"
-        items = self.directory / f"survey_items-{manifest.surveys:06d}.parquet"
+        surveys = self.directory / f"surveys-{number:06d}.parquet"
+        items = self.directory / f"survey_items-{number:06d}.parquet"
+        if replacing:
+            for table in ("surveys", "survey_items"):
+                self.con.execute(
+                    f"DELETE FROM {table} WHERE id IN (SELECT id FROM read_parquet('{surveys}'))"
+                )
         if items.exists():
             for table, path in (("surveys", surveys), ("survey_items", items)):
                 self.con.execute(

@@ -12,6 +12,7 @@ PostgreSQL hands over real types.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -58,26 +59,26 @@ def _time(column: str, vendor: str) -> str:
     return column if vendor == "postgresql" else f"COALESCE({column}, '')"
 
 
+def _touched(changed_since: Mapping[int, int]) -> str:
+    """SQL for the ids of the requests the case log touched after `changed_since` ({jurisdiction
+    pk: sequence number}; jurisdictions not named: from the start)."""
+    known = sorted(changed_since.items())
+    others = ", ".join(str(int(pk)) for pk, _ in known)
+    ranges = " OR ".join(
+        [f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)})" for pk, after in known]
+        + [f"e.jurisdiction_id NOT IN ({others})" if others else "TRUE"]
+    )
+    return (
+        f"SELECT e.request_id FROM cases_caseevent e WHERE e.request_id IS NOT NULL AND ({ranges})"
+    )
+
+
 def requests_sql(vendor: str, changed_since: Mapping[int, int] | None) -> str:
     """The requests query; with `changed_since` ({jurisdiction pk: sequence number}) only the
     requests the case log touched after those points (jurisdictions not named: from the
     start)."""
     t = lambda column: _time(column, vendor)  # noqa: E731
-    where = ""
-    if changed_since is not None:
-        known = sorted(changed_since.items())
-        others = ", ".join(str(int(pk)) for pk, _ in known)
-        ranges = " OR ".join(
-            [
-                f"(e.jurisdiction_id = {int(pk)} AND e.sequence > {int(after)})"
-                for pk, after in known
-            ]
-            + [f"e.jurisdiction_id NOT IN ({others})" if others else "TRUE"]
-        )
-        where = (
-            "WHERE r.id IN (SELECT e.request_id FROM cases_caseevent e "
-            f"WHERE e.request_id IS NOT NULL AND ({ranges}))"
-        )
+    where = "" if changed_since is None else f"WHERE r.id IN ({_touched(changed_since)})"
     return f"""
         SELECT r.id AS id,
                j.jurisdiction_id AS jurisdiction,
@@ -105,10 +106,42 @@ def requests_sql(vendor: str, changed_since: Mapping[int, int] | None) -> str:
     """
 
 
-def surveys_sql(vendor: str) -> str:
-    """Every invitation that went out, with its answers when there are some."""
+@dataclass(frozen=True)
+class SurveysSince:
+    """What a refresh reads of the surveys again: every invitation sent, and every invitation
+    answered, at or after `time` (the previous refresh's start, less a margin), and those of
+    the requests the case log touched after `changed_since` (their department, service,
+    district or channel may have changed)."""
+
+    time: dt.datetime
+    changed_since: Mapping[int, int]
+
+
+def _time_literal(moment: dt.datetime, vendor: str) -> str:
+    """A UTC time as the database compares it: a timestamptz on PostgreSQL, the text Django
+    stores on SQLite."""
+    utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    if vendor == "postgresql":
+        return f"TIMESTAMPTZ '{utc.isoformat(sep=' ')}+00:00'"
+    return f"'{utc.isoformat(sep=' ')}'"
+
+
+def surveys_sql(vendor: str, since: SurveysSince | None = None) -> str:
+    """Every invitation that went out, with its answers when there are some; with `since`,
+    only the invitations that may have changed since (an invitation's every response, so
+    that its rows replace the ones read before)."""
     t = lambda column: _time(column, vendor)  # noqa: E731
     answers = "CAST(v.answers AS TEXT)" if vendor == "postgresql" else "v.answers"
+    changed = ""
+    if since is not None:
+        after = _time_literal(since.time, vendor)
+        # one list of ids, each part read by an index, then each invitation by its request
+        changed = f"""
+           AND i.request_id IN (
+               SELECT a.request_id FROM feedback_surveyinvitation a WHERE a.sent_at >= {after}
+               UNION SELECT b.request_id FROM feedback_surveyresponse b
+                      WHERE b.submitted_at >= {after}
+               UNION {_touched(since.changed_since)})"""
     return f"""
         SELECT i.request_id AS id,
                {t("i.sent_at")} AS sent_at,
@@ -117,7 +150,7 @@ def surveys_sql(vendor: str) -> str:
                COALESCE({answers}, '') AS answers
           FROM feedback_surveyinvitation i
           LEFT JOIN feedback_surveyresponse v ON v.request_id = i.request_id
-         WHERE i.sent_at IS NOT NULL
+         WHERE i.sent_at IS NOT NULL{changed}
     """
 
 

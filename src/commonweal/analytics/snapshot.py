@@ -7,9 +7,10 @@ Layout (`settings.COMMONWEAL_ANALYTICS_DIR`, by default `<data dir>/analytics`):
   hist-NNNNNN.parquet      signed contributions to the resolution-time histograms
   cells-NNNNNN.parquet     the numbered cells the rollups refer to (the latest list)
   surveys-NNNNNN.parquet   survey invitations and answers, each scored response's index, in
-                           day order (rewritten whole each time)
+                           day order (a full refresh holds all, a later one the invitations
+                           that may have changed since: their rows replace the earlier ones)
   survey_items-NNNNNN.parquet  each numeric answer of each response on a row of its own
-  manifest.json            which segments make the snapshot now, and the case-log watermark
+  manifest.json            which segments make the snapshot now, and the watermarks
 
 A refresh reads each jurisdiction's case-log head first, then every request whose events lie
 between the last watermark and that head — so the closure of a five-year-old request is picked
@@ -18,10 +19,16 @@ contribute now. Segments are written first and the manifest replaced atomically 
 sees the old snapshot or the new one, never half of one. When segments pile up
 (`COMPACT_AFTER`), the next refresh folds them into one. One refresh runs at a time (a lock
 file); a full one streams (the extract is memory-mapped, DuckDB copies it to Parquet).
+
+Surveys are not in the case log: a refresh reads again the invitations sent or answered since
+the previous refresh began (less `SURVEY_MARGIN`, for clocks and late commits) and those of
+the requests the case log touched, and writes them as a survey segment; when those pile up, the
+next refresh reads every invitation again (which also drops one deleted meanwhile).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import os
@@ -50,6 +57,9 @@ MEMORY_LIMIT = "1536MB"
 #: 5,000 changed requests scattered through 10M decodes every page of the requests file:
 #: 0.72-0.80 s from zstd, 0.47-0.49 s from LZ4) for a quarter more disk (423 against 332 MiB)
 COMPRESSION = "lz4"
+#: how far before the previous refresh's start a refresh looks for survey invitations sent
+#: or answered (a transaction that stamped its time before then and committed after it)
+SURVEY_MARGIN = dt.timedelta(minutes=10)
 
 
 def analytics_dir() -> Path:
@@ -60,8 +70,10 @@ def analytics_dir() -> Path:
 class Manifest:
     segments: list[int] = field(default_factory=list)
     cells: int | None = None
-    surveys: int | None = None
+    surveys: list[int] = field(default_factory=list)
     watermarks: dict[int, int] = field(default_factory=dict)
+    #: when the refresh that read the surveys last began (ISO 8601)
+    surveys_read_at: str = ""
     refreshed_at: str = ""
     generation: int = 0
 
@@ -78,6 +90,7 @@ class Manifest:
             "cells": self.cells,
             "surveys": self.surveys,
             "watermarks": {str(k): v for k, v in self.watermarks.items()},
+            "surveys_read_at": self.surveys_read_at,
             "refreshed_at": self.refreshed_at,
             "generation": self.generation,
         }
@@ -92,11 +105,20 @@ def read_manifest(directory: Path | None = None) -> Manifest:
     return Manifest(
         segments=[int(n) for n in data["segments"]],
         cells=data.get("cells"),
-        surveys=data.get("surveys"),
+        surveys=_survey_segments(data.get("surveys")),
         watermarks={int(k): int(v) for k, v in data["watermarks"].items()},
+        surveys_read_at=data.get("surveys_read_at", ""),
         refreshed_at=data.get("refreshed_at", ""),
         generation=int(data.get("generation", 0)),
     )
+
+
+def _survey_segments(listed: Any) -> list[int]:
+    """The survey segments a manifest lists (one number, or none, before they were
+    segmented)."""
+    if listed is None:
+        return []
+    return [int(n) for n in listed] if isinstance(listed, list) else [int(listed)]
 
 
 def _write_manifest(directory: Path, manifest: Manifest) -> None:
@@ -129,11 +151,10 @@ def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
         for kind in ("requests", "daily", "hist")
         for f in manifest.files(kind, directory)
     }
-    for kind in ("surveys", "cells"):
-        if getattr(manifest, kind) is not None:
-            keep.add(f"{kind}-{getattr(manifest, kind):06d}.parquet")
-    if manifest.surveys is not None:
-        keep.add(f"survey_items-{manifest.surveys:06d}.parquet")
+    if manifest.cells is not None:
+        keep.add(f"cells-{manifest.cells:06d}.parquet")
+    for number in manifest.surveys:
+        keep.update({f"surveys-{number:06d}.parquet", f"survey_items-{number:06d}.parquet"})
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
@@ -188,11 +209,12 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
 
 
 def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshReport:
-    started = time.perf_counter()
+    started, began = time.perf_counter(), timezone.now()
     manifest = read_manifest(directory)
     full = full or manifest.empty
     compacted = False
     since = None if full else manifest.watermarks
+    surveys_since = None if full else _surveys_since(manifest)
     with tempfile.TemporaryDirectory(dir=directory, prefix="extract-") as folder, _connect() as con:
         # the heads first: what the case log adds while the rest is read is read again next time
         head_rows, raw, surveys = extract.fetch(
@@ -200,12 +222,12 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
             Path(folder),
             extract.heads_sql(),
             extract.requests_sql(source.vendor, since),
-            extract.surveys_sql(source.vendor),
+            extract.surveys_sql(source.vendor, surveys_since),
         )
         heads = extract.heads(head_rows)
         count = raw.num_rows
         con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
-        segment = max([*manifest.segments, manifest.surveys or 0, manifest.cells or 0]) + 1
+        segment = _next_segment(manifest)
         if full:  # streamed: the extract (memory-mapped) → Parquet → the rollups
             path = directory / f"requests-{segment:06d}.parquet"
             if count:
@@ -224,12 +246,14 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
         if len(manifest.segments) > COMPACT_AFTER:
             _compact(con, manifest, directory, segment + 1)
             compacted = True
-        survey_segment = max(manifest.segments) + 1
         answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
-        _write_surveys(con, answered, directory, survey_segment)
-        manifest.surveys = survey_segment
+        if surveys_since is None or answered.num_rows:
+            number = _next_segment(manifest)
+            _write_surveys(con, answered, directory, number)
+            manifest.surveys = [number] if surveys_since is None else [*manifest.surveys, number]
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
+    manifest.surveys_read_at = began.isoformat()
     manifest.refreshed_at = timezone.now().isoformat()
     manifest.generation += 1
     _write_manifest(directory, manifest)
@@ -237,6 +261,19 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
     return RefreshReport(
         full, count, time.perf_counter() - started, len(manifest.segments), compacted
     )
+
+
+def _next_segment(manifest: Manifest) -> int:
+    return max([*manifest.segments, *manifest.surveys, manifest.cells or 0]) + 1
+
+
+def _surveys_since(manifest: Manifest) -> extract.SurveysSince | None:
+    """What an incremental refresh reads of the surveys again; None to read them all (after
+    `COMPACT_AFTER` survey segments, or for a snapshot that never noted when it read them)."""
+    if not manifest.surveys_read_at or len(manifest.surveys) >= COMPACT_AFTER:
+        return None
+    read_at = dt.datetime.fromisoformat(manifest.surveys_read_at)
+    return extract.SurveysSince(read_at - SURVEY_MARGIN, manifest.watermarks)
 
 
 def apply_changes(
@@ -340,9 +377,9 @@ def surveys_with_index_sql(relation: str, items: str) -> str:
 def _write_surveys(
     con: duckdb.DuckDBPyConnection, answered: pa.Table, directory: Path, number: int
 ) -> None:
-    """Write the invitations and their answers split one per row, once per refresh: every
-    server process then loads them as they are (split in each process instead, they took 3
-    to 7 s at 2 million invitations, at every refresh)."""
+    """Write the invitations and their answers split one per row as survey segment `number`:
+    every server process then loads them as they are (split in each process instead, 2
+    million invitations took 3 to 7 s)."""
     items = directory / f"survey_items-{number:06d}.parquet"
     con.register("answered", answered)
     try:

@@ -70,6 +70,8 @@ class SurveyInvitation(models.Model):
 
     class Meta:
         verbose_name = _("survey invitation")
+        # the analytics refresh reads what was sent since its last run
+        indexes = [models.Index(fields=["sent_at"], name="feedback_invitation_sent")]
 
     def __str__(self) -> str:
         return f"survey invitation for {self.request_id}"
@@ -89,6 +91,8 @@ class SurveyResponse(models.Model):
 
     class Meta:
         verbose_name = _("survey response")
+        # the analytics refresh reads what was answered since its last run
+        indexes = [models.Index(fields=["submitted_at"], name="feedback_response_submitted")]
 
     def __str__(self) -> str:
         return f"survey response #{self.pk}"

@@ -13,6 +13,7 @@ import threading
 import time
 from html import unescape
 
+import pyarrow.parquet as pq
 import pytest
 import time_machine
 from django.core.cache import caches
@@ -354,6 +355,97 @@ def test_survey_figures_are_summed_from_each_answer(city, history):
     older = Engine(snapshot.analytics_dir())
     older.sync()
     assert report.surveys(older, march) == figures
+
+
+def survey_figures(engine):
+    """Survey figures city-wide and for each department, in 2026."""
+    year = Slice(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    return {
+        department: report.surveys(engine, year.narrowed(department=department))
+        for department in (None, "streets", "sanitation")
+    }
+
+
+def test_a_refresh_reads_only_the_surveys_that_may_have_changed(
+    city, history, settings, tmp_path, monkeypatch
+):
+    """Invitations sent or answered since the last refresh (or a little before it), and those
+    of requests the case log touched, make a survey segment whose rows replace the earlier
+    ones: the same figures as reading every invitation again."""
+    agent = Actor.for_user(city.ana)
+    for number, request in enumerate(history[:2]):
+        SurveyInvitation.objects.create(
+            request=request,
+            token_hash=f"{number}" * 64,
+            sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC),
+        )
+    SurveyResponse.objects.create(
+        request=history[0],
+        answers={"satisfaction": 5, "effectiveness": 4, "confidence": 4},
+        submitted_at=dt.datetime(2026, 3, 9, tzinfo=UTC),
+    )
+    at = lambda hour, minute=0: time_machine.travel(  # noqa: E731
+        dt.datetime(2026, 4, 1, hour, minute, tzinfo=UTC), tick=False
+    )
+    with at(10):
+        snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    first = snapshot.read_manifest().surveys
+    with at(12):
+        SurveyResponse.objects.create(request=history[1], answers={"satisfaction": 2})
+        services.close(agent, history[2], "resolved", public_text="Done")
+        SurveyInvitation.objects.create(
+            request=history[2], token_hash="2" * 64, sent_at=dt.datetime.now(UTC)
+        )
+        sam = Actor.for_user(city.sam)
+        moved = services.reopen(sam, ServiceRequest.objects.get(pk=history[0].pk), reason="No")
+        services.transfer(sam, moved, city.sanitation, reason="Their bins")
+    with at(12, 5):
+        snapshot.refresh()
+    manifest = snapshot.read_manifest()
+    assert manifest.surveys[:-1] == first
+    written = pq.read_table(
+        snapshot.analytics_dir() / f"surveys-{manifest.surveys[-1]:06d}.parquet"
+    )
+    assert sorted(set(written["id"].to_pylist())) == sorted(r.pk for r in history[:3])
+    engine.sync()  # the segment replaces the rows of the invitations it names
+    kept = survey_figures(engine)
+    assert kept[None]["invited"] == 3 and kept[None]["responses"] == 2
+    assert kept["sanitation"]["responses"] == 1  # the transferred request's answer moved
+
+    # answered at 12:03 but committed after the 12:05 refresh had read: read by the next one
+    with at(12, 3):
+        late = SurveyResponse.objects.create(request=history[2], answers={"satisfaction": 4})
+    with at(12, 10):
+        snapshot.refresh()
+    assert len(snapshot.read_manifest().surveys) == len(manifest.surveys) + 1
+    with at(12, 30):
+        snapshot.refresh()  # reads again what was sent or answered from 12:00 on
+    with at(12, 50):
+        snapshot.refresh()  # nothing from 12:20 on: no survey segment
+    assert len(snapshot.read_manifest().surveys) == len(manifest.surveys) + 2
+    engine.sync()
+    kept = survey_figures(engine)
+    assert kept[None]["responses"] == 3
+
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
+    snapshot.refresh(full=True)
+    rebuilt = Engine(tmp_path / "rebuilt")
+    rebuilt.sync()
+    assert survey_figures(rebuilt) == kept
+
+    # when segments pile up, the next refresh reads every invitation again: a response
+    # deleted meanwhile leaves the snapshot then
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
+    late.delete()
+    monkeypatch.setattr(snapshot, "COMPACT_AFTER", 1)
+    with at(13):
+        snapshot.refresh()
+    assert len(snapshot.read_manifest().surveys) == 1
+    rebuilt.sync()
+    assert survey_figures(rebuilt)[None]["responses"] == 2
+    assert len(list((tmp_path / "rebuilt").glob("survey*.parquet"))) == 2
 
 
 def test_the_kpis_command(city, history, capsys):
