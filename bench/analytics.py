@@ -7,9 +7,12 @@ then runs, each in a child process of its own so that its peak memory is its own
   (a) pandas: read the file, compute the dashboard with groupby and exact percentiles;
   (b) hand-written DuckDB SQL over the Parquet file (exact quantiles);
   (c) Commonweal's engine: full rebuild of the rollups from the file (`rollups` SQL, written
-      as Parquet segments), loading them into an `Engine`, the dashboard on the same slice,
-      ten typical slices, and an incremental refresh after 10,000 changed or new requests
-      (old and new contributions, a new segment, the engine loading it).
+      as Parquet segments), the survey answers written (a fifth of closed requests invited, a
+      third of those answering: 2 million invitations at 10M), loading both into an `Engine`,
+      the dashboard on the same slice, ten typical slices, and an incremental refresh after
+      10,000 changed or new requests and 1,300 survey changes (old and new contributions, a
+      new segment of each kind, the engine loading them); then, for comparison, the surveys
+      read whole again and reloaded, as every refresh did before the eleventh session.
 The dashboard: headline figures (volume, closed, standards met, first contact, reopened,
 duplicates, median and p90 time to close and to acknowledge, open at the end), the same per
 department, weekly volume / due / met / median time to close, standards met per district x
@@ -39,6 +42,9 @@ AS_OF = dt.date(2026, 11, 1)
 START = dt.date(2023, 11, 1)
 SEED = 11
 CHANGES = 10_000
+#: of the invitations, answers and what changes between refreshes
+INVITED, ANSWERED = 0.2, 0.3
+NEW_INVITATIONS, NEW_ANSWERS = 1_000, 300
 QUANTILES = (0.5, 0.9)
 #: each slice is answered this many times; the median run is reported
 REPEATS = 3
@@ -131,6 +137,67 @@ def generate(rows: int, path: Path, seed: int = SEED) -> None:
             f" {day.format('resolve_due')} AS due_day FROM frame) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
         )
     assert pq.read_schema(path).equals(REQUESTS_SCHEMA), pq.read_schema(path)
+
+
+def answers_sql(key: str) -> str:
+    """SQL for one response's answers as JSON text, 1-5 for every A-11 question, drawn from
+    `key`."""
+    from commonweal.feedback.surveys import A11_QUESTIONS
+
+    parts = " || ', ' || ".join(
+        f"'\"{driver}\": ' || CAST(1 + hash({key} * 17 + {n}) % 5 AS VARCHAR)"
+        for n, driver in enumerate(A11_QUESTIONS)
+    )
+    return f"'{{' || {parts} || '}}'"
+
+
+def generate_surveys(requests: Path, path: Path) -> None:
+    """Survey invitations in the extraction's layout (`extract.surveys_sql` on PostgreSQL),
+    as an Arrow file the engine's process memory-maps as the refresh does its extract: a
+    fifth of closed requests invited a day after closing, a third of those answering within
+    three days, every one before AS_OF."""
+    import duckdb
+    import pyarrow as pa
+
+    end = f"TIMESTAMPTZ '{AS_OF.isoformat()} 00:00:00+00'"
+    with duckdb.connect() as con:
+        table = con.sql(
+            f"""SELECT id, sent_at, CASE WHEN answered THEN submitted_at END AS submitted_at,
+                       CASE WHEN answered THEN 'a11-2019' ELSE '' END AS form,
+                       CASE WHEN answered THEN {answers_sql("id")} ELSE '' END AS answers
+                  FROM (SELECT id, sent_at, submitted_at,
+                               hash(id * 5) % 1000 < {ANSWERED * 1000} AND submitted_at < {end}
+                                 AS answered
+                          FROM (SELECT id, closed_at + INTERVAL 1 DAY AS sent_at,
+                                       closed_at + INTERVAL 1 DAY
+                                         + to_hours(CAST(1 + hash(id * 3) % 72 AS BIGINT))
+                                         AS submitted_at
+                                  FROM read_parquet('{requests}')
+                                 WHERE closed_at IS NOT NULL
+                                   AND hash(id * 7) % 1000 < {INVITED * 1000}))
+                 WHERE sent_at < {end}"""
+        ).to_arrow_table()
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def survey_changes(con: Any, surveys: str, changed: str) -> Any:
+    """What a refresh reads of the surveys after the changes `changed`: the invitations of the
+    changed requests (the case log touched them), new invitations for some of them now
+    closed, and new answers to earlier invitations."""
+    return con.sql(
+        f"""SELECT * FROM {surveys} WHERE id IN (SELECT id FROM {changed})
+            UNION ALL
+            (SELECT id, TIMESTAMPTZ '2026-10-31 13:00:00+00' AS sent_at,
+                    CAST(NULL AS TIMESTAMPTZ) AS submitted_at, '' AS form, '' AS answers
+               FROM {changed} WHERE status = 'closed' AND id NOT IN (SELECT id FROM {surveys})
+              ORDER BY id LIMIT {NEW_INVITATIONS})
+            UNION ALL
+            (SELECT id, sent_at, TIMESTAMPTZ '2026-10-31 14:00:00+00' AS submitted_at,
+                    'a11-2019' AS form, {answers_sql("id + 1")} AS answers
+               FROM {surveys} WHERE submitted_at IS NULL AND id NOT IN (SELECT id FROM {changed})
+              ORDER BY id LIMIT {NEW_ANSWERS})"""
+    ).to_arrow_table()
 
 
 # --- (a) pandas ----------------------------------------------------------------------------------
@@ -370,6 +437,7 @@ def engine_dashboard(engine: Any, where: Any) -> dict[str, Any]:
 
 def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[str, Any]:
     import duckdb
+    import pyarrow as pa
 
     from commonweal.analytics import report, rollups, snapshot
     from commonweal.analytics.engine import Engine, Slice
@@ -394,6 +462,14 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     )
     snapshot._write_manifest(directory, manifest)
     timings["rebuild"] = time.perf_counter() - began
+    # the surveys, as a full refresh writes them after the rollups (not what (b) computes)
+    with pa.memory_map(str(surveys_file(path))) as source:
+        surveys = pa.ipc.open_file(source).read_all()
+    began = time.perf_counter()
+    snapshot.apply_surveys(con, manifest, directory, surveys, "postgresql", every=True)
+    snapshot._write_manifest(directory, manifest)
+    timings["surveys_full"] = time.perf_counter() - began
+    timings["invitations"] = surveys.num_rows  # type: ignore[assignment]
     con.close()  # the refresh and the web processes are separate processes in production
     began = time.perf_counter()
     engine = Engine(directory)
@@ -448,14 +524,36 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
         .to_arrow_table()
         .cast(rollups.REQUESTS_SCHEMA)
     )
+    con.register("surveys", surveys)
+    con.register("changed", changed)
+    changed_surveys = survey_changes(con, "surveys", "changed")
     began = time.perf_counter()
-    snapshot.apply_changes(con, manifest, directory, changed, 2)
+    snapshot.apply_changes(con, manifest, directory, changed, snapshot._next_segment(manifest))
+    timings["incremental_requests"] = time.perf_counter() - began
+    snapshot.apply_surveys(con, manifest, directory, changed_surveys, "postgresql", every=False)
     timings["incremental_write"] = time.perf_counter() - began
     manifest.generation += 1
     snapshot._write_manifest(directory, manifest)
     engine.sync()
     timings["incremental"] = time.perf_counter() - began
+    timings["survey_changes"] = changed_surveys.num_rows  # type: ignore[assignment]
+
+    # as every refresh did before: every invitation read again, every process reloading them
+    every = con.sql(
+        "SELECT * FROM surveys WHERE id NOT IN (SELECT id FROM changed_surveys)"
+        " UNION ALL SELECT * FROM changed_surveys"
+    ).to_arrow_table()
+    began = time.perf_counter()
+    snapshot.apply_surveys(con, manifest, directory, every, "postgresql", every=True)
+    manifest.generation += 1
+    snapshot._write_manifest(directory, manifest)
+    engine.sync()
+    timings["surveys_whole"] = time.perf_counter() - began
     return {"answer": answer, "timings": timings}
+
+
+def surveys_file(requests: Path) -> Path:
+    return requests.with_name(requests.stem + "-surveys.arrow")
 
 
 def typical_slices() -> list[tuple[str, Any]]:
@@ -556,6 +654,8 @@ def main() -> None:
         began = time.perf_counter()
         if not path.exists():
             generate(rows, path)
+        if not surveys_file(path).exists():
+            generate_surveys(path, surveys_file(path))
         print(
             f"\n== {rows:,} requests ({path.stat().st_size / 2**20:,.0f} MiB Parquet, made in {time.perf_counter() - began:.1f} s)"
         )
@@ -599,7 +699,37 @@ def report_size(results: dict[str, Any]) -> None:
     print(row.format("    the same full dashboard", f"{timings['dashboard']:.3f}", ""))
     print(
         row.format(
-            f"    incremental refresh, {CHANGES:,} changes", f"{timings['incremental']:.2f}", ""
+            f"    surveys written, {timings['invitations']:,} invitations",
+            f"{timings['surveys_full']:.2f}",
+            "",
+        )
+    )
+    print(
+        row.format(
+            f"    incremental refresh, {CHANGES:,} changes + {timings['survey_changes']:,} survey rows",
+            f"{timings['incremental']:.2f}",
+            "",
+        )
+    )
+    print(
+        row.format(
+            "      of which the requests' segment written",
+            f"{timings['incremental_requests']:.2f}",
+            "",
+        )
+    )
+    print(
+        row.format(
+            "      of which the survey segment written",
+            f"{timings['incremental_write'] - timings['incremental_requests']:.2f}",
+            "",
+        )
+    )
+    print(
+        row.format(
+            "    baseline: the surveys read whole and reloaded",
+            f"{timings['surveys_whole']:.2f}",
+            "",
         )
     )
     print(

@@ -19,6 +19,9 @@ Tables, all additive (a query sums whatever rows fall in its period):
   close_hist_mc, _mp, _md, _mh, _mpd, _wc…  the same for the jurisdiction alone, by
                                           department, district, channel, and (per month)
                                           department and district (HIST_TIERS)
+  survey_counts, survey_answers           survey invitations and answers summed per day sent
+                                          and every dimension (and question)
+  survey_counts_m, _mc, _ms, survey_answers_m…  the same per month (SURVEY_TIERS)
 A period is read as whole months or weeks from the coarse tables and its ragged ends from the
 daily ones (`cover`), so a three-year slice reads three dozen monthly rows per cell instead
 of a thousand daily ones. Coarse rows are used only for units that ended before the last
@@ -100,6 +103,17 @@ DAILY_TIERS = {
     "": rollups.DIMENSIONS,
 }
 COUNTS = ", ".join(rollups.DAILY_COUNTS)
+#: the survey sums' coarse tables: per month only, the same tiers as the counts
+SURVEY_TIERS = {"_m": DAILY_TIERS, "_w": {}}
+#: the survey tables: name -> their columns besides the day and the dimensions
+SURVEY_TABLES = {
+    "survey_counts": "invited INTEGER, responses INTEGER, index_responses INTEGER,"
+    " index_total DOUBLE",
+    "survey_answers": "scored BOOLEAN, driver VARCHAR, responses INTEGER, total DOUBLE,"
+    " agree INTEGER",
+}
+#: columns of the rollups that are not summed but kept apart (with the day and dimensions)
+KEYS = ("bin", "scored", "driver")
 
 
 def cover(
@@ -171,16 +185,11 @@ class Engine:
                         f"CREATE OR REPLACE TABLE {measure}_hist{suffix}{tier}"
                         f" (day DATE, {coded}, bin SMALLINT, n INTEGER)"
                     )
-        names = ", ".join(f"{d} VARCHAR" for d in rollups.DIMENSIONS)
-        self.con.execute(
-            f"CREATE OR REPLACE TABLE surveys (id BIGINT, {names}, day DATE,"
-            " submitted_at TIMESTAMPTZ, form VARCHAR, answers VARCHAR, index_score DOUBLE)"
-        )
-        # each numeric answer of each response on a row of its own (`_load_surveys`)
-        self.con.execute(
-            f"CREATE OR REPLACE TABLE survey_items (id BIGINT, {names}, day DATE,"
-            " scored BOOLEAN, driver VARCHAR, value DOUBLE)"
-        )
+        for table, (kind, keys) in self._survey_tables().items():
+            coded = ", ".join(f"{d} USMALLINT" for d in keys)
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {table} (day DATE, {coded}, {SURVEY_TABLES[kind]})"
+            )
         self.con.execute(f"CREATE OR REPLACE TABLE cells (cell INTEGER, {dims})")
         self.loaded = []
         self.loaded_surveys: list[int] = []
@@ -249,10 +258,12 @@ class Engine:
         dimensions, a hundredth of the rows, where the daily rows would be read a dozen times
         over; a later segment's few rows are summed into every tier directly (half as many
         statements: 220 against 260 ms to add 10,000 changes at 10M)."""
-        columns = [c for c in self.con.table(table).columns if c not in rollups.DIMENSIONS]
-        figures = [c for c in columns if c not in ("day", "bin")]
-        sums = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in figures)
-        grouped = [c for c in columns if c == "bin"]
+        described = self.con.table(table)
+        types = dict(zip(described.columns, described.types, strict=True))
+        columns = [c for c in described.columns if c not in rollups.DIMENSIONS]
+        figures = [c for c in columns if c not in ("day", *KEYS)]
+        sums = ", ".join(f"CAST(sum({c}) AS {types[c]}) AS {c}" for c in figures)
+        grouped = [c for c in columns if c in KEYS]
         for unit, suffix in UNIT_SUFFIX.items():
             order = (
                 summing_order(tiers[suffix])
@@ -314,52 +325,72 @@ class Engine:
             self.manifest = manifest
         return manifest
 
+    @staticmethod
+    def _survey_tables() -> dict[str, tuple[str, tuple[str, ...]]]:
+        """The survey tables: name -> (which of SURVEY_TABLES, the dimensions kept)."""
+        tables: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for kind in SURVEY_TABLES:
+            tables[kind] = (kind, rollups.DIMENSIONS)
+            for suffix, tiers in SURVEY_TIERS.items():
+                tables.update(
+                    {f"{kind}{suffix}{tier}": (kind, keys) for tier, keys in tiers.items()}
+                )
+        return tables
+
     def _load_surveys(self, manifest: snapshot.Manifest) -> None:
-        """Follow the manifest's survey segments: load the new ones, or all of them again
-        when the refresh read every invitation anew. Each segment holds every row of the
-        invitations it names, which replace those loaded before."""
+        """Follow the manifest's survey segments: add the sums of the new ones, or load them
+        all again when the refresh read every invitation anew. A segment's sums are what its
+        invitations contribute less what the rows they replace did (`snapshot.apply_surveys`),
+        so a page sums a few rows per cell and month instead of every answer."""
         loaded = self.loaded_surveys
         if manifest.surveys[: len(loaded)] != loaded:
-            self.con.execute("DELETE FROM surveys")
-            self.con.execute("DELETE FROM survey_items")
+            for table in self._survey_tables():
+                self.con.execute(f"DELETE FROM {table}")
             loaded = []
         for number in manifest.surveys[len(loaded) :]:
-            self._load_survey_segment(number, replacing=bool(loaded))
+            self._load_survey_segment(number, manifest)
             loaded = [*loaded, number]
         self.loaded_surveys = loaded
 
-    def _load_survey_segment(self, number: int, *, replacing: bool) -> None:
-        """Load the invitations and each response's answers one per row, as the refresh
-        wrote them (`snapshot._write_surveys`): a page then sums answers in DuckDB instead of
-        reading every answer of the period in Python (a year's 3,233 answers of the demo city
-        were 80 ms of every page; at 200,000 answers a year, two seconds). A snapshot
-        refreshed before the answers were written split has them split here."""
+    def _load_survey_segment(self, number: int, manifest: snapshot.Manifest) -> None:
+        """Add a survey segment's sums to the survey tables and their monthly tiers. A
+        snapshot written before the refresh summed them has them summed here, from its
+        invitations (`snapshot.survey_counts_sql`)."""
         surveys = self.directory / f"surveys-{number:06d}.parquet"
-        items = self.directory / f"survey_items-{number:06d}.parquet"
-        if replacing:
-            for table in ("surveys", "survey_items"):
-                self.con.execute(
-                    f"DELETE FROM {table} WHERE id IN (SELECT id FROM read_parquet('{surveys}'))"
-                )
-        if items.exists():
-            for table, path in (("surveys", surveys), ("survey_items", items)):
-                self.con.execute(
-                    f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{path}')"
-                )
-            return
-        columns = ", ".join(snapshot.SURVEY_SCHEMA.names)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE new_surveys AS SELECT {columns}"
-            f" FROM read_parquet('{surveys}')"
-        )
-        self.con.execute(
-            f"INSERT INTO survey_items BY NAME {snapshot.survey_items_sql('new_surveys')}"
-        )
-        self.con.execute(
-            "INSERT INTO surveys BY NAME"
-            f" {snapshot.surveys_with_index_sql('new_surveys', 'survey_items')}"
-        )
-        self.con.execute("DROP TABLE new_surveys")
+        sources = {
+            table: f"read_parquet('{snapshot._kind_path(surveys, table)}')"
+            for table in SURVEY_TABLES
+        }
+        if not snapshot._kind_path(surveys, "survey_counts").exists():
+            columns = ", ".join(snapshot.SURVEY_SCHEMA.names)
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE old_surveys AS SELECT {columns}"
+                f" FROM read_parquet('{surveys}')"
+            )
+            items = f"({snapshot.survey_items_sql('old_surveys')})"
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE old_signed AS SELECT *, 1 AS sign"
+                f" FROM ({snapshot.surveys_with_index_sql('old_surveys', items)})"
+            )
+            cells = f"read_parquet('{self.directory / f'cells-{manifest.cells:06d}.parquet'}')"
+            sources = {
+                "survey_counts": f"({snapshot.survey_counts_sql('old_signed', cells)})",
+                "survey_answers": f"({snapshot.survey_answers_sql('old_signed', cells)})",
+            }
+        dims = ", ".join(f"c.{d}" for d in rollups.DIMENSIONS)
+        for table, source in sources.items():
+            figures = ", ".join(
+                f"r.{c}"
+                for c in self.con.table(table).columns
+                if c not in ("day", *rollups.DIMENSIONS)
+            )
+            new = self._insert(
+                table, f"SELECT r.day, {dims}, {figures} FROM {source} r JOIN cells c USING (cell)"
+            )
+            self._add_coarse(new, table, SURVEY_TIERS)
+            self.con.execute(f"DROP TABLE IF EXISTS new_{table}")
+        self.con.execute("DROP TABLE IF EXISTS old_surveys")
+        self.con.execute("DROP TABLE IF EXISTS old_signed")
 
     @property
     def as_of(self) -> dt.date | None:
@@ -585,21 +616,6 @@ class Engine:
             params,
         )
 
-    def _survey_filter(self, where: Slice) -> tuple[str, list[Any]]:
-        """The slice as a condition on the survey tables (their dimensions are kept as text;
-        the day is the day the invitation went out)."""
-        clauses = ["TRUE"]
-        params: list[Any] = []
-        for name in rollups.DIMENSIONS:
-            if getattr(where, name) is not None:
-                clauses.append(f"{name} = ?")
-                params.append(getattr(where, name))
-        for test, value in (("day >= ?", where.start), ("day <= ?", where.end)):
-            if value is not None:
-                clauses.append(test)
-                params.append(value)
-        return " AND ".join(clauses), params
-
     def survey_sums(self, where: Slice) -> tuple[pd.DataFrame, pd.DataFrame]:
         """What the survey KPIs need, summed over the invitations sent in the slice.
 
@@ -609,19 +625,30 @@ class Engine:
         row of totals: `invited`, `responses`, and over the scored responses with a number
         for any of rollups.INDEX_DRIVERS, how many (`index_responses`) and the sum of their
         means rescaled to 0-100 ((mean - 1) / 4 x 100: `index_total`)."""
-        condition, params = self._survey_filter(where)
+        tier = self._daily_tier(where)
+        period = [self._period(where)]
+        answers, params = self.relation(
+            "survey_answers", "scored, driver, responses, total, agree", where, period, tier=tier
+        )
         drivers = self.query(
-            "SELECT scored, driver, CAST(count(*) AS BIGINT) AS responses,"
-            " sum(value) AS total, CAST(count_if(value >= 4) AS BIGINT) AS agree"
-            f" FROM survey_items WHERE {condition} AND CASE WHEN scored"
-            " THEN value BETWEEN 1 AND 5 ELSE value IN (0, 1) END"
-            " GROUP BY ALL ORDER BY scored DESC, driver",
+            "SELECT scored, driver, CAST(sum(responses) AS BIGINT) AS responses,"
+            " sum(total) AS total, CAST(sum(agree) AS BIGINT) AS agree"
+            f" FROM ({answers}) GROUP BY ALL HAVING sum(responses) > 0"
+            " ORDER BY scored DESC, driver",
             params,
         )
+        counts, params = self.relation(
+            "survey_counts",
+            "invited, responses, index_responses, index_total",
+            where,
+            period,
+            tier=tier,
+        )
         totals = self.query(
-            "SELECT count(*) AS invited, count(answers) AS responses,"
-            " count(index_score) AS index_responses,"
-            f" COALESCE(sum(index_score), 0) AS index_total FROM surveys WHERE {condition}",
+            "SELECT CAST(COALESCE(sum(invited), 0) AS BIGINT) AS invited,"
+            " CAST(COALESCE(sum(responses), 0) AS BIGINT) AS responses,"
+            " CAST(COALESCE(sum(index_responses), 0) AS BIGINT) AS index_responses,"
+            f" COALESCE(sum(index_total), 0) AS index_total FROM ({counts})",
             params,
         )
         return drivers, totals

@@ -6,10 +6,13 @@ Layout (`settings.COMMONWEAL_ANALYTICS_DIR`, by default `<data dir>/analytics`):
   daily-NNNNNN.parquet     signed contributions to the daily counts (`rollups`)
   hist-NNNNNN.parquet      signed contributions to the resolution-time histograms
   cells-NNNNNN.parquet     the numbered cells the rollups refer to (the latest list)
-  surveys-NNNNNN.parquet   survey invitations and answers, each scored response's index, in
-                           day order (a full refresh holds all, a later one the invitations
-                           that may have changed since: their rows replace the earlier ones)
-  survey_items-NNNNNN.parquet  each numeric answer of each response on a row of its own
+  surveys-NNNNNN.parquet   survey invitations and answers, each scored response's index (a
+                           full refresh holds all, a later one the invitations that may have
+                           changed since: their rows replace the earlier ones)
+  survey_counts-NNNNNN.parquet   signed contributions per day sent and cell: invitations,
+                           responses, the satisfaction index's count and sum
+  survey_answers-NNNNNN.parquet  signed contributions per day, cell and question: answers,
+                           their sum, how many agree
   manifest.json            which segments make the snapshot now, and the watermarks
 
 A refresh reads each jurisdiction's case-log head first, then every request whose events lie
@@ -154,7 +157,7 @@ def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
     if manifest.cells is not None:
         keep.add(f"cells-{manifest.cells:06d}.parquet")
     for number in manifest.surveys:
-        keep.update({f"surveys-{number:06d}.parquet", f"survey_items-{number:06d}.parquet"})
+        keep.update(f"{kind}-{number:06d}.parquet" for kind in SURVEY_KINDS)
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
@@ -246,11 +249,7 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
         if len(manifest.segments) > COMPACT_AFTER:
             _compact(con, manifest, directory, segment + 1)
             compacted = True
-        answered = _survey_rows(con, surveys, source.vendor, manifest, directory)
-        if surveys_since is None or answered.num_rows:
-            number = _next_segment(manifest)
-            _write_surveys(con, answered, directory, number)
-            manifest.surveys = [number] if surveys_since is None else [*manifest.surveys, number]
+        apply_surveys(con, manifest, directory, surveys, source.vendor, every=surveys_since is None)
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
     manifest.surveys_read_at = began.isoformat()
@@ -350,47 +349,135 @@ def _compact(
     manifest.cells = segment
 
 
-def survey_items_sql(relation: str) -> str:
-    """SQL for each numeric answer of each response among the invitations in `relation`, on
-    a row of its own, in day order; `scored` when the response is on the scored form."""
-    dims = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
+def apply_surveys(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    directory: Path,
+    raw: pa.Table,
+    vendor: str,
+    *,
+    every: bool,
+) -> None:
+    """Write the invitations `raw` (`extract.surveys_sql`) as a survey segment, after the
+    request segments: the only one when they are `every` invitation, else one more whose rows
+    replace those of the invitations it names (none written when there are none). Beside
+    them, what they contribute to the survey sums less what the rows they replace did, so
+    that a server process adds a few rows instead of reading every answer again."""
+    answered = _survey_rows(con, raw, vendor, manifest, directory)
+    if not (every or answered.num_rows):
+        return
+    number = _next_segment(manifest)
+    path = directory / f"surveys-{number:06d}.parquet"
+    earlier = (
+        "SELECT * FROM written WHERE FALSE"
+        if every or not manifest.surveys
+        else current_surveys(manifest, directory, "id IN (SELECT id FROM written)")
+    )
+    cells = f"read_parquet('{directory / f'cells-{manifest.cells:06d}.parquet'}')"
+    con.register("answered", answered)
+    try:
+        items = f"({survey_items_sql('answered')})"
+        _copy(con, surveys_with_index_sql("answered", items), path)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW written AS SELECT * FROM read_parquet('{path}')")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE signed AS SELECT *, 1 AS sign FROM written"
+            f" UNION ALL BY NAME SELECT *, -1 AS sign FROM ({earlier})"
+        )
+        _copy(con, survey_counts_sql("signed", cells), _kind_path(path, "survey_counts"))
+        _copy(con, survey_answers_sql("signed", cells), _kind_path(path, "survey_answers"))
+    finally:
+        con.unregister("answered")
+        con.execute("DROP VIEW IF EXISTS written")
+        con.execute("DROP TABLE IF EXISTS signed")
+    manifest.surveys = [number] if every else [*manifest.surveys, number]
+
+
+#: the files of a survey segment
+SURVEY_KINDS = ("surveys", "survey_counts", "survey_answers")
+
+
+def _kind_path(surveys: Path, kind: str) -> Path:
+    return surveys.with_name(surveys.name.replace("surveys-", f"{kind}-"))
+
+
+def current_surveys(manifest: Manifest, directory: Path, where: str = "TRUE") -> str:
+    """SQL for the snapshot's invitations (those matching `where`): for each, its rows (one
+    per response) in the latest survey segment holding it."""
+    files = [str(directory / f"surveys-{n:06d}.parquet") for n in manifest.surveys]
     return (
-        f"SELECT s.id, {dims}, s.day, s.form IS NOT DISTINCT FROM '{rollups.SCORED_FORM}'"
+        f"SELECT * EXCLUDE (filename) FROM read_parquet({files!r}, filename = true)"
+        f" WHERE {where} QUALIFY filename = max(filename) OVER (PARTITION BY id)"
+    )
+
+
+def _in_cells(cells: str) -> str:
+    """Join the rows `s` to the numbered cells of relation `cells` (a missing district is a
+    value of its own)."""
+    return f"JOIN {cells} c ON " + " AND ".join(
+        f"c.{d} IS NOT DISTINCT FROM s.{d}" for d in rollups.DIMENSIONS
+    )
+
+
+def survey_counts_sql(signed: str, cells: str) -> str:
+    """SQL for what the invitations of relation `signed` (the surveys files' columns and
+    `sign`) contribute per day sent and cell: invitations, responses, and the scored responses
+    with a satisfaction index and the sum of their indexes."""
+
+    def counted(condition: str) -> str:
+        return f"CAST(COALESCE(sum(s.sign) FILTER ({condition}), 0) AS INTEGER)"
+
+    figures = {
+        "invited": counted("TRUE"),
+        "responses": counted("s.answers IS NOT NULL"),
+        "index_responses": counted("s.index_score IS NOT NULL"),
+        "index_total": "COALESCE(sum(s.sign * s.index_score), 0)",
+    }
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in figures.items())
+    nonzero = " OR ".join(f"{sql} <> 0" for sql in figures.values())
+    return (
+        f"SELECT s.day, c.cell, {columns} FROM {signed} s {_in_cells(cells)}"
+        f" GROUP BY ALL HAVING {nonzero}"
+    )
+
+
+def survey_answers_sql(signed: str, cells: str) -> str:
+    """SQL for what the answers of the invitations of relation `signed` contribute per day
+    sent, cell and question (`scored`: of the scored form, answered 1-5; otherwise a tick
+    box, 0 or 1; other values are not counted): answers, their sum, how many are 4 or 5."""
+    return (
+        "SELECT s.day, c.cell, s.scored, s.driver, CAST(sum(s.sign) AS INTEGER) AS responses,"
+        " sum(s.sign * s.value) AS total,"
+        " CAST(COALESCE(sum(s.sign) FILTER (s.value >= 4), 0) AS INTEGER) AS agree"
+        f" FROM ({survey_items_sql(signed, signed=True)}) s {_in_cells(cells)}"
+        " WHERE CASE WHEN s.scored THEN s.value BETWEEN 1 AND 5 ELSE s.value IN (0, 1) END"
+        " GROUP BY ALL HAVING sum(s.sign) <> 0 OR sum(s.sign * s.value) <> 0"
+        " OR sum(s.sign) FILTER (s.value >= 4) <> 0"
+    )
+
+
+def survey_items_sql(relation: str, *, signed: bool = False) -> str:
+    """SQL for each numeric answer of each response among the invitations in `relation`, on
+    a row of its own; `scored` when the response is on the scored form."""
+    dims = ", ".join(f"s.{d}" for d in rollups.DIMENSIONS)
+    sign = ", s.sign" if signed else ""
+    return (
+        f"SELECT s.id, {dims}, s.day{sign}, s.form IS NOT DISTINCT FROM '{rollups.SCORED_FORM}'"
         " AS scored, e.key AS driver, CAST(e.value AS DOUBLE) AS value"
         f" FROM {relation} s, json_each(s.answers) e WHERE s.answers IS NOT NULL"
-        " AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE') ORDER BY s.day"
+        " AND e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE')"
     )
 
 
 def surveys_with_index_sql(relation: str, items: str) -> str:
-    """SQL for the invitations in `relation`, in day order, each scored response with its
-    satisfaction index (`index_score`: the mean of its INDEX_DRIVERS answered, rescaled
-    (mean - 1) / 4 x 100) from its answers in `items` (`survey_items_sql`)."""
+    """SQL for the invitations in `relation`, each scored response with its satisfaction
+    index (`index_score`: the mean of its INDEX_DRIVERS answered, rescaled (mean - 1) / 4 x
+    100) from its answers in `items` (`survey_items_sql`)."""
     chosen = ", ".join(f"'{driver}'" for driver in rollups.INDEX_DRIVERS)
     return (
         f"SELECT s.*, i.index_score FROM {relation} s LEFT JOIN (SELECT id,"
         f" 100 * (avg(value) - 1) / 4 AS index_score FROM {items} WHERE scored"
-        f" AND driver IN ({chosen}) GROUP BY id) i USING (id) ORDER BY s.day"
+        f" AND driver IN ({chosen}) GROUP BY id) i USING (id)"
     )
-
-
-def _write_surveys(
-    con: duckdb.DuckDBPyConnection, answered: pa.Table, directory: Path, number: int
-) -> None:
-    """Write the invitations and their answers split one per row as survey segment `number`:
-    every server process then loads them as they are (split in each process instead, 2
-    million invitations took 3 to 7 s)."""
-    items = directory / f"survey_items-{number:06d}.parquet"
-    con.register("answered", answered)
-    try:
-        _copy(con, survey_items_sql("answered"), items)
-        _copy(
-            con,
-            surveys_with_index_sql("answered", f"read_parquet('{items}')"),
-            directory / f"surveys-{number:06d}.parquet",
-        )
-    finally:
-        con.unregister("answered")
 
 
 SURVEY_SCHEMA = pa.schema(
@@ -420,7 +507,9 @@ def _survey_rows(
     requests = current_requests(manifest, directory, "id IN (SELECT id FROM raw_surveys)")
     dims = ", ".join(f"r.{name}" for name in rollups.DIMENSIONS)
     table = con.sql(
-        f"SELECT s.id, {dims}, CAST({rollups.utc('s.sent_at', vendor)} AS DATE) AS day,"
+        # the UTC day whatever DuckDB's session zone (the server's local one by default)
+        f"SELECT s.id, {dims}, CAST(timezone('UTC', {rollups.utc('s.sent_at', vendor)}) AS DATE)"
+        " AS day,"
         f" {rollups.utc('s.submitted_at', vendor)} AS submitted_at,"
         " NULLIF(s.form, '') AS form, NULLIF(s.answers, '') AS answers"
         f" FROM raw_surveys s JOIN ({requests}) r ON r.id = s.id"

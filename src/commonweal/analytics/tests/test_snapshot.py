@@ -287,7 +287,7 @@ def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
     assert report_everything(tmp_path / "again") == compacted
     names = sorted(p.name for p in (tmp_path / "rebuilt").glob("*.parquet"))
     kinds = ("cells", "daily", "hist", "requests")
-    surveys = ["survey_items-000005.parquet", "surveys-000005.parquet"]
+    surveys = [f"{kind}-000005.parquet" for kind in ("survey_answers", "survey_counts", "surveys")]
     assert names == [f"{kind}-000004.parquet" for kind in kinds] + surveys
 
 
@@ -349,8 +349,8 @@ def test_survey_figures_are_summed_from_each_answer(city, history):
         ("humanity", 1, None, 100.0),
     ]  # fmt: skip
     assert report.surveys(engine, march.narrowed(district="nowhere"))["invited"] == 0
-    # a snapshot written before the refresh split the answers: the engine splits them
-    for path in snapshot.analytics_dir().glob("survey_items-*.parquet"):
+    # a snapshot written before the refresh summed the answers: the engine sums them
+    for path in snapshot.analytics_dir().glob("survey_[ac]*.parquet"):
         path.unlink()
     older = Engine(snapshot.analytics_dir())
     older.sync()
@@ -445,7 +445,7 @@ def test_a_refresh_reads_only_the_surveys_that_may_have_changed(
     assert len(snapshot.read_manifest().surveys) == 1
     rebuilt.sync()
     assert survey_figures(rebuilt)[None]["responses"] == 2
-    assert len(list((tmp_path / "rebuilt").glob("survey*.parquet"))) == 2
+    assert len(list((tmp_path / "rebuilt").glob("survey*.parquet"))) == 3
 
 
 def test_the_kpis_command(city, history, capsys):
