@@ -375,7 +375,11 @@ class Engine:
             cells = f"read_parquet('{self.directory / f'cells-{manifest.cells:06d}.parquet'}')"
             sources = {
                 "survey_counts": f"({snapshot.survey_counts_sql('old_signed', cells)})",
-                "survey_answers": f"({snapshot.survey_answers_sql('old_signed', cells)})",
+                "survey_answers": "("
+                + snapshot.survey_answers_sql(
+                    f"({snapshot.survey_items_sql('old_signed', signed=True)})", cells
+                )
+                + ")",
             }
         dims = ", ".join(f"c.{d}" for d in rollups.DIMENSIONS)
         for table, source in sources.items():

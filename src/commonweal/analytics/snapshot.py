@@ -175,6 +175,8 @@ def current_requests(manifest: Manifest, directory: Path, where: str = "TRUE") -
     if manifest.empty:
         return f"SELECT * FROM requests_schema WHERE {where}"
     files = manifest.files("requests", directory)
+    if len(files) == 1:  # each request once: no need to rank them (after a rebuild)
+        return f"SELECT * FROM read_parquet({files!r}) WHERE {where}"
     return (
         f"SELECT * EXCLUDE (filename) FROM read_parquet({files!r}, filename = true)"
         f" WHERE {where}"
@@ -363,32 +365,47 @@ def apply_surveys(
     replace those of the invitations it names (none written when there are none). Beside
     them, what they contribute to the survey sums less what the rows they replace did, so
     that a server process adds a few rows instead of reading every answer again."""
-    answered = _survey_rows(con, raw, vendor, manifest, directory)
-    if not (every or answered.num_rows):
+    if not (every or raw.num_rows):
         return
     number = _next_segment(manifest)
     path = directory / f"surveys-{number:06d}.parquet"
-    earlier = (
-        "SELECT * FROM written WHERE FALSE"
-        if every or not manifest.surveys
-        else current_surveys(manifest, directory, "id IN (SELECT id FROM written)")
-    )
+    plain = directory / f"surveys-{number:06d}-plain.parquet"
     cells = f"read_parquet('{directory / f'cells-{manifest.cells:06d}.parquet'}')"
-    con.register("answered", answered)
-    try:
-        items = f"({survey_items_sql('answered')})"
-        _copy(con, surveys_with_index_sql("answered", items), path)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW written AS SELECT * FROM read_parquet('{path}')")
+    # streamed through files, never held whole: 2 million invitations are 2 GB in memory
+    if raw.num_rows:
+        con.register("raw_surveys", raw)
+        _copy(con, _survey_rows_sql(vendor, manifest, directory), plain)
+        con.unregister("raw_surveys")
+    else:
+        _write(con, SURVEY_SCHEMA.empty_table(), plain)
+    items = directory / f"surveys-{number:06d}-items.parquet"
+    rows = f"read_parquet('{plain}')"
+    _copy(con, survey_items_sql(rows), items)  # the answers' JSON read once
+    _copy(con, surveys_with_index_sql(rows, f"read_parquet('{items}')"), path)
+    plain.unlink()
+    signed = f"(SELECT *, 1 AS sign FROM read_parquet('{path}'))"
+    signed_items = f"(SELECT *, 1 AS sign FROM read_parquet('{items}'))"
+    if not every and manifest.surveys:  # the rows replaced, subtracted: a few, kept aside
+        earlier = current_surveys(
+            manifest, directory, f"id IN (SELECT id FROM read_parquet('{path}'))"
+        )
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE signed AS SELECT *, 1 AS sign FROM written"
+            f"CREATE OR REPLACE TEMP TABLE signed AS SELECT * FROM {signed}"
             f" UNION ALL BY NAME SELECT *, -1 AS sign FROM ({earlier})"
         )
-        _copy(con, survey_counts_sql("signed", cells), _kind_path(path, "survey_counts"))
-        _copy(con, survey_answers_sql("signed", cells), _kind_path(path, "survey_answers"))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE signed_items AS SELECT * FROM {signed_items}"
+            " UNION ALL BY NAME"
+            f" {survey_items_sql('(SELECT * FROM signed WHERE sign < 0)', signed=True)}"
+        )
+        signed, signed_items = "signed", "signed_items"
+    try:
+        _copy(con, survey_counts_sql(signed, cells), _kind_path(path, "survey_counts"))
+        _copy(con, survey_answers_sql(signed_items, cells), _kind_path(path, "survey_answers"))
     finally:
-        con.unregister("answered")
-        con.execute("DROP VIEW IF EXISTS written")
         con.execute("DROP TABLE IF EXISTS signed")
+        con.execute("DROP TABLE IF EXISTS signed_items")
+        items.unlink()
     manifest.surveys = [number] if every else [*manifest.surveys, number]
 
 
@@ -440,15 +457,16 @@ def survey_counts_sql(signed: str, cells: str) -> str:
     )
 
 
-def survey_answers_sql(signed: str, cells: str) -> str:
-    """SQL for what the answers of the invitations of relation `signed` contribute per day
-    sent, cell and question (`scored`: of the scored form, answered 1-5; otherwise a tick
-    box, 0 or 1; other values are not counted): answers, their sum, how many are 4 or 5."""
+def survey_answers_sql(items: str, cells: str) -> str:
+    """SQL for what the answers of relation `items` (`survey_items_sql`, signed) contribute
+    per day sent, cell and question (`scored`: of the scored form, answered 1-5; otherwise a
+    tick box, 0 or 1; other values are not counted): answers, their sum, how many are 4 or
+    5."""
     return (
         "SELECT s.day, c.cell, s.scored, s.driver, CAST(sum(s.sign) AS INTEGER) AS responses,"
         " sum(s.sign * s.value) AS total,"
         " CAST(COALESCE(sum(s.sign) FILTER (s.value >= 4), 0) AS INTEGER) AS agree"
-        f" FROM ({survey_items_sql(signed, signed=True)}) s {_in_cells(cells)}"
+        f" FROM {items} s {_in_cells(cells)}"
         " WHERE CASE WHEN s.scored THEN s.value BETWEEN 1 AND 5 ELSE s.value IN (0, 1) END"
         " GROUP BY ALL HAVING sum(s.sign) <> 0 OR sum(s.sign * s.value) <> 0"
         " OR sum(s.sign) FILTER (s.value >= 4) <> 0"
@@ -492,27 +510,18 @@ SURVEY_SCHEMA = pa.schema(
 )
 
 
-def _survey_rows(
-    con: duckdb.DuckDBPyConnection,
-    raw: pa.Table,
-    vendor: str,
-    manifest: Manifest,
-    directory: Path,
-) -> pa.Table:
-    """Invitations with the request's dimensions, the day they were sent (the request's zone
-    is not kept: UTC day) and their answers (JSON text, driver → score), when answered."""
-    if raw.num_rows == 0:
-        return SURVEY_SCHEMA.empty_table()
-    con.register("raw_surveys", raw)
+def _survey_rows_sql(vendor: str, manifest: Manifest, directory: Path) -> str:
+    """SQL for the invitations of relation `raw_surveys` (`extract.surveys_sql`) with the
+    request's dimensions, the day they were sent (the request's zone is not kept: UTC day)
+    and their answers (JSON text, driver → score), when answered: SURVEY_SCHEMA."""
     requests = current_requests(manifest, directory, "id IN (SELECT id FROM raw_surveys)")
     dims = ", ".join(f"r.{name}" for name in rollups.DIMENSIONS)
-    table = con.sql(
+    return (
         # the UTC day whatever DuckDB's session zone (the server's local one by default)
-        f"SELECT s.id, {dims}, CAST(timezone('UTC', {rollups.utc('s.sent_at', vendor)}) AS DATE)"
-        " AS day,"
+        f"SELECT CAST(s.id AS BIGINT) AS id, {dims},"
+        f" CAST(timezone('UTC', {rollups.utc('s.sent_at', vendor)}) AS DATE) AS day,"
         f" {rollups.utc('s.submitted_at', vendor)} AS submitted_at,"
-        " NULLIF(s.form, '') AS form, NULLIF(s.answers, '') AS answers"
+        " CAST(NULLIF(s.form, '') AS VARCHAR) AS form,"
+        " CAST(NULLIF(s.answers, '') AS VARCHAR) AS answers"
         f" FROM raw_surveys s JOIN ({requests}) r ON r.id = s.id"
-    ).to_arrow_table()
-    con.unregister("raw_surveys")
-    return table.cast(SURVEY_SCHEMA)
+    )
