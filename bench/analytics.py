@@ -539,6 +539,8 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     timings["survey_changes"] = changed_surveys.num_rows  # type: ignore[assignment]
 
     # as every refresh did before: every invitation read again, every process reloading them
+    # (the peak is taken before it: the comparison holds every invitation twice over)
+    peak = peak_mib()
     every = con.sql(
         "SELECT * FROM surveys WHERE id NOT IN (SELECT id FROM changed_surveys)"
         " UNION ALL SELECT * FROM changed_surveys"
@@ -549,7 +551,7 @@ def run_engine(path: Path, start: dt.date, end: dt.date, workdir: Path) -> dict[
     snapshot._write_manifest(directory, manifest)
     engine.sync()
     timings["surveys_whole"] = time.perf_counter() - began
-    return {"answer": answer, "timings": timings}
+    return {"answer": answer, "timings": timings, "peak_mib": peak}
 
 
 def surveys_file(requests: Path) -> Path:
@@ -630,7 +632,7 @@ def child(variant: str, path: Path, workdir: Path) -> None:
     else:
         out = run_engine(path, start, end, workdir)
     out["seconds"] = time.perf_counter() - began
-    out["peak_mib"] = peak_mib()
+    out.setdefault("peak_mib", peak_mib())
     print(json.dumps(out, default=str))
 
 
