@@ -358,10 +358,10 @@ class Engine:
         invitations (`snapshot.survey_counts_sql`)."""
         surveys = self.directory / f"surveys-{number:06d}.parquet"
         sources = {
-            table: f"read_parquet('{snapshot._kind_path(surveys, table)}')"
+            table: f"read_parquet('{snapshot.kind_path(surveys, table)}')"
             for table in SURVEY_TABLES
         }
-        if not snapshot._kind_path(surveys, "survey_counts").exists():
+        if not snapshot.kind_path(surveys, "survey_counts").exists():
             columns = ", ".join(snapshot.SURVEY_SCHEMA.names)
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE old_surveys AS SELECT {columns}"

@@ -400,8 +400,8 @@ def apply_surveys(
         )
         signed, signed_items = "signed", "signed_items"
     try:
-        _copy(con, survey_counts_sql(signed, cells), _kind_path(path, "survey_counts"))
-        _copy(con, survey_answers_sql(signed_items, cells), _kind_path(path, "survey_answers"))
+        _copy(con, survey_counts_sql(signed, cells), kind_path(path, "survey_counts"))
+        _copy(con, survey_answers_sql(signed_items, cells), kind_path(path, "survey_answers"))
     finally:
         con.execute("DROP TABLE IF EXISTS signed")
         con.execute("DROP TABLE IF EXISTS signed_items")
@@ -413,7 +413,9 @@ def apply_surveys(
 SURVEY_KINDS = ("surveys", "survey_counts", "survey_answers")
 
 
-def _kind_path(surveys: Path, kind: str) -> Path:
+def kind_path(surveys: Path, kind: str) -> Path:
+    """The file of `kind` (SURVEY_KINDS) of the survey segment whose invitations are in
+    `surveys`."""
     return surveys.with_name(surveys.name.replace("surveys-", f"{kind}-"))
 
 
