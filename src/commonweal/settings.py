@@ -223,6 +223,14 @@ CACHES = {
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
+    # and a dashboard slice's figures, per snapshot generation (`analytics.report.dashboard`;
+    # a few to a few dozen kB each)
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "figures",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
 }
 
 #: reverse proxies in front of the server (to find a client's address for rate limits)

@@ -20,6 +20,7 @@ from commonweal.analytics.engine import Engine, Slice
 from commonweal.cases.models import Channel
 from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Department, District, Service
+from commonweal.core.caching import remembered
 
 #: the KPIs the API serves, each a function of (engine, slice, by)
 SUMMARY_COLUMNS = [
@@ -271,10 +272,21 @@ def charts(engine: Engine, where: Slice) -> dict[str, Any]:
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kpi")
 
 
+def _what_is_loaded(engine: Engine, where: Slice) -> list[Any]:
+    """What a slice's figures depend on: the snapshot an engine has loaded (each refresh
+    gives it a new generation and time) and the slice."""
+    manifest = engine.manifest
+    return [str(engine.directory), manifest.generation, manifest.refreshed_at, where]
+
+
+@remembered("figures", by_language=True, key=_what_is_loaded)
 def dashboard(engine: Engine, where: Slice) -> dict[str, Any]:
     """Everything the dashboard shows for one slice that comes from the snapshot alone
     (reporting rates also read the catalogue, so the caller asks for them in its own thread,
-    where its database connection is)."""
+    where its database connection is). The figures of a loaded snapshot never change, so
+    each process works out a slice's once per refresh and language (cache `figures`): the
+    page is asked for again and again between refreshes, by every reader of the default
+    slice."""
     language = translation.get_language()
 
     def run(function: Callable[..., Any], *args: Any) -> Future[Any]:

@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from commonweal.analytics import charts, report, snapshot
 from commonweal.analytics import engine as engine_module
@@ -446,6 +447,38 @@ def test_a_refresh_reads_only_the_surveys_that_may_have_changed(
     rebuilt.sync()
     assert survey_figures(rebuilt)[None]["responses"] == 2
     assert len(list((tmp_path / "rebuilt").glob("survey*.parquet"))) == 3
+
+
+def test_a_slice_is_worked_out_once_per_refresh_and_language(city, history, monkeypatch):
+    """The dashboard's figures of a loaded snapshot never change: a slice asked for again
+    is not worked out again until the next refresh, which brings what changed."""
+    snapshot.refresh()
+    engine = current_engine()
+    asked = []
+    plain = engine.query
+
+    def query(*args, **kwargs):
+        asked.append(args[0])
+        return plain(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "query", query)
+    march = Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    first = report.dashboard(engine, march)
+    worked_out = len(asked)
+    assert worked_out > 0
+    assert report.dashboard(engine, march) == first and len(asked) == worked_out
+    report.dashboard(engine, march.narrowed(district="W"))  # another slice
+    assert len(asked) > worked_out
+    asked.clear()
+    with translation.override("es"):  # the control charts' reasons are written in Spanish
+        report.dashboard(engine, march)
+    assert asked
+    with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=UTC), tick=False):
+        services.close(Actor.for_user(city.ana), history[2], "resolved", public_text="Done at last")
+    snapshot.refresh()
+    engine.sync()
+    again = report.dashboard(engine, march)
+    assert again["summary"][0]["closed"] == first["summary"][0]["closed"] + 1
 
 
 def test_the_kpis_command(city, history, capsys):
