@@ -371,7 +371,7 @@ def apply_surveys(
     path = directory / f"surveys-{number:06d}.parquet"
     plain = directory / f"surveys-{number:06d}-plain.parquet"
     cells = f"read_parquet('{directory / f'cells-{manifest.cells:06d}.parquet'}')"
-    # streamed through files, never held whole: 2 million invitations are 2 GB in memory
+    # streamed through files, never held whole (held, 2 million invitations took 2 GB)
     if raw.num_rows:
         con.register("raw_surveys", raw)
         _copy(con, _survey_rows_sql(vendor, manifest, directory), plain)
