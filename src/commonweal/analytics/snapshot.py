@@ -85,7 +85,10 @@ class Manifest:
         return not self.segments
 
     def files(self, kind: str, directory: Path) -> list[str]:
-        return [str(directory / f"{kind}-{n:06d}.parquet") for n in self.segments]
+        """The files of `kind` the snapshot is made of (a survey kind: of its survey
+        segments)."""
+        numbers = self.surveys if kind in SURVEY_KINDS else self.segments
+        return [str(directory / f"{kind}-{n:06d}.parquet") for n in numbers]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,13 +154,11 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
 def _remove_unlisted(directory: Path, manifest: Manifest) -> None:
     keep = {
         Path(f).name
-        for kind in ("requests", "daily", "hist")
+        for kind in ("requests", "daily", "hist", *SURVEY_KINDS)
         for f in manifest.files(kind, directory)
     }
     if manifest.cells is not None:
         keep.add(f"cells-{manifest.cells:06d}.parquet")
-    for number in manifest.surveys:
-        keep.update(f"{kind}-{number:06d}.parquet" for kind in SURVEY_KINDS)
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
@@ -174,13 +175,17 @@ def current_requests(manifest: Manifest, directory: Path, where: str = "TRUE") -
     latest segment holding it."""
     if manifest.empty:
         return f"SELECT * FROM requests_schema WHERE {where}"
-    files = manifest.files("requests", directory)
-    if len(files) == 1:  # each request once: no need to rank them (after a rebuild)
+    return _latest_rows(manifest.files("requests", directory), where)
+
+
+def _latest_rows(files: list[str], where: str) -> str:
+    """SQL for the rows of `files` (segments, oldest first) matching `where`: for each id,
+    its rows in the latest file holding it."""
+    if len(files) == 1:  # each id in one file: no need to rank them (after a rebuild)
         return f"SELECT * FROM read_parquet({files!r}) WHERE {where}"
     return (
         f"SELECT * EXCLUDE (filename) FROM read_parquet({files!r}, filename = true)"
-        f" WHERE {where}"
-        " QUALIFY row_number() OVER (PARTITION BY id ORDER BY filename DESC) = 1"
+        f" WHERE {where} QUALIFY filename = max(filename) OVER (PARTITION BY id)"
     )
 
 
@@ -422,11 +427,7 @@ def kind_path(surveys: Path, kind: str) -> Path:
 def current_surveys(manifest: Manifest, directory: Path, where: str = "TRUE") -> str:
     """SQL for the snapshot's invitations (those matching `where`): for each, its rows (one
     per response) in the latest survey segment holding it."""
-    files = [str(directory / f"surveys-{n:06d}.parquet") for n in manifest.surveys]
-    return (
-        f"SELECT * EXCLUDE (filename) FROM read_parquet({files!r}, filename = true)"
-        f" WHERE {where} QUALIFY filename = max(filename) OVER (PARTITION BY id)"
-    )
+    return _latest_rows(manifest.files("surveys", directory), where)
 
 
 def _in_cells(cells: str) -> str:
