@@ -237,8 +237,8 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
         heads = extract.heads(head_rows)
         count = raw.num_rows
         con.register("requests_schema", rollups.REQUESTS_SCHEMA.empty_table())
-        segment = _next_segment(manifest)
         if full:  # streamed: the extract (memory-mapped) → Parquet → the rollups
+            segment = _next_segment(manifest)
             path = directory / f"requests-{segment:06d}.parquet"
             if count:
                 con.register("raw", raw)
@@ -251,12 +251,18 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
             )
             manifest.segments = [segment]
             manifest.cells = segment
-        elif count:  # nothing changed: no empty segment
-            apply_changes(con, manifest, directory, rollups.canonical(raw, source.vendor), segment)
-        if len(manifest.segments) > COMPACT_AFTER:
-            _compact(con, manifest, directory, segment + 1)
-            compacted = True
-        apply_surveys(con, manifest, directory, surveys, source.vendor, every=surveys_since is None)
+            apply_surveys(con, manifest, directory, surveys, source.vendor, every=True)
+        else:
+            changes = rollups.canonical(raw, source.vendor)
+            compacted = apply_increment(
+                con,
+                manifest,
+                directory,
+                changes,
+                surveys,
+                source.vendor,
+                every_survey=surveys_since is None,
+            )
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
     manifest.surveys_read_at = began.isoformat()
@@ -282,18 +288,68 @@ def _surveys_since(manifest: Manifest) -> extract.SurveysSince | None:
     return extract.SurveysSince(read_at - SURVEY_MARGIN, manifest.watermarks)
 
 
+def apply_increment(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    directory: Path,
+    changes: pa.Table,
+    surveys: pa.Table,
+    vendor: str,
+    *,
+    every_survey: bool = False,
+) -> bool:
+    """What an incremental refresh writes (the caller then writes the manifest): a segment
+    for the changed requests `changes` (REQUESTS_SCHEMA) unless there are none, a compaction
+    when segments pile up, and the survey segment of the invitations `surveys`
+    (`extract.surveys_sql`; `every_survey`: all of them). What the snapshot holds of the
+    changed and of the surveyed requests is read in one pass over the requests files (a pass
+    decodes every row: 0.3-0.4 s at 10M). Return whether it compacted."""
+    con.register("changes", changes)
+    con.register("invitations", surveys)
+    surveyed = "" if every_survey else " UNION ALL SELECT CAST(id AS BIGINT) FROM invitations"
+    ids = f"id IN (SELECT id FROM changes{surveyed})"
+    now = None  # the surveyed requests as they are now: changed, or as they were
+    try:
+        if changes.num_rows or (surveys.num_rows and not every_survey):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE earlier AS"
+                f" {current_requests(manifest, directory, ids)}"
+            )
+            if not every_survey:
+                now = (
+                    "SELECT * FROM changes UNION ALL BY NAME"
+                    " SELECT * FROM earlier WHERE id NOT IN (SELECT id FROM changes)"
+                )
+        if changes.num_rows:  # nothing changed: no empty segment
+            apply_changes(con, manifest, directory, changes, _next_segment(manifest), "earlier")
+        compacted = len(manifest.segments) > COMPACT_AFTER
+        if compacted:
+            _compact(con, manifest, directory, _next_segment(manifest))
+        apply_surveys(con, manifest, directory, surveys, vendor, every=every_survey, requests=now)
+    finally:
+        con.execute("DROP TABLE IF EXISTS earlier")
+        con.unregister("changes")
+        con.unregister("invitations")
+    return compacted
+
+
 def apply_changes(
     con: duckdb.DuckDBPyConnection,
     manifest: Manifest,
     directory: Path,
     rows: pa.Table,
     segment: int,
+    earlier: str | None = None,
 ) -> None:
     """Write segment `segment` for the changed requests `rows` (REQUESTS_SCHEMA): their new
-    rows, and what they contribute now less what their old rows contributed; add it to the
-    manifest (which the caller writes)."""
+    rows, and what they contribute now less what their old rows (in relation `earlier`, or
+    read from the snapshot) contributed; add it to the manifest (which the caller writes)."""
     con.register("changed", rows)
-    changed = current_requests(manifest, directory, "id IN (SELECT id FROM changed)")
+    where = "id IN (SELECT id FROM changed)"
+    if earlier is None:
+        changed = current_requests(manifest, directory, where)
+    else:
+        changed = f"SELECT * FROM {earlier} WHERE {where}"
     old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
     con.unregister("changed")
     known = pq.read_table(directory / f"cells-{manifest.cells:06d}.parquet")
@@ -364,12 +420,15 @@ def apply_surveys(
     vendor: str,
     *,
     every: bool,
+    requests: str | None = None,
 ) -> None:
     """Write the invitations `raw` (`extract.surveys_sql`) as a survey segment, after the
     request segments: the only one when they are `every` invitation, else one more whose rows
     replace those of the invitations it names (none written when there are none). Beside
     them, what they contribute to the survey sums less what the rows they replace did, so
-    that a server process adds a few rows instead of reading every answer again."""
+    that a server process adds a few rows instead of reading every answer again. The
+    requests' dimensions come from SQL `requests` (their current rows, at least those of the
+    invitations) or else from the snapshot."""
     if not (every or raw.num_rows):
         return
     number = _next_segment(manifest)
@@ -379,7 +438,9 @@ def apply_surveys(
     # streamed through files, never held whole (held, 2 million invitations took 2 GB)
     if raw.num_rows:
         con.register("raw_surveys", raw)
-        _copy(con, _survey_rows_sql(vendor, manifest, directory), plain)
+        if requests is None:
+            requests = current_requests(manifest, directory, "id IN (SELECT id FROM raw_surveys)")
+        _copy(con, _survey_rows_sql(vendor, requests), plain)
         con.unregister("raw_surveys")
     else:
         _write(con, SURVEY_SCHEMA.empty_table(), plain)
@@ -513,11 +574,11 @@ SURVEY_SCHEMA = pa.schema(
 )
 
 
-def _survey_rows_sql(vendor: str, manifest: Manifest, directory: Path) -> str:
-    """SQL for the invitations of relation `raw_surveys` (`extract.surveys_sql`) with the
-    request's dimensions, the day they were sent (the request's zone is not kept: UTC day)
-    and their answers (JSON text, driver → score), when answered: SURVEY_SCHEMA."""
-    requests = current_requests(manifest, directory, "id IN (SELECT id FROM raw_surveys)")
+def _survey_rows_sql(vendor: str, requests: str) -> str:
+    """SQL for the invitations of relation `raw_surveys` (`extract.surveys_sql`) with their
+    request's dimensions (from SQL `requests`), the day they were sent (the request's zone is
+    not kept: UTC day) and their answers (JSON text, driver → score), when answered:
+    SURVEY_SCHEMA."""
     dims = ", ".join(f"r.{name}" for name in rollups.DIMENSIONS)
     return (
         # the UTC day whatever DuckDB's session zone (the server's local one by default)

@@ -292,6 +292,31 @@ def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
     assert names == [f"{kind}-000004.parquet" for kind in kinds] + surveys
 
 
+def test_a_page_never_sees_a_refresh_half_picked_up(city, history, monkeypatch):
+    """An engine adds a refresh's segments in one transaction: a page's query on its own
+    cursor sees every table with the refresh or every one without it."""
+    snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    march = Slice(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    before = report.summary(engine, march, "department")
+    with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=UTC), tick=False):
+        services.close(Actor.for_user(city.ana), history[2], "resolved", public_text="Done")
+    snapshot.refresh()
+    seen = []
+    load_surveys = Engine._load_surveys
+
+    def midway(self, manifest):  # the requests' rollups added, the surveys not yet
+        seen.append(report.summary(self, march, "department"))
+        load_surveys(self, manifest)
+
+    monkeypatch.setattr(Engine, "_load_surveys", midway)
+    engine.sync()
+    assert seen == [before]
+    after = report.summary(engine, march, "department")
+    assert [row["closed"] for row in after] == [row["closed"] + 1 for row in before]
+
+
 def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
     SurveyInvitation.objects.create(
         request=history[0], token_hash="a" * 64, sent_at=dt.datetime(2026, 3, 8, tzinfo=UTC)
