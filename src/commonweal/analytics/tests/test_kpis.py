@@ -220,6 +220,10 @@ def test_control_charts_need_two_weeks_and_skip_weeks_with_nothing_due():
     _, x = charts["median_time_to_close"]
     assert x.values == pytest.approx([bin_value(b) / 3600 for b in (500, 510, 520)])
     assert kpis.control_charts_for(weekly.head(1), hist.head(1)) == {}
+    # weeks as the engine hands them over (datetime64) come back as times, in order
+    as_read = hist.assign(week=pd.to_datetime(hist["week"]))
+    weeks_x, _ = kpis.control_charts_for(weekly, as_read)["median_time_to_close"]
+    assert [week.date() for week in weeks_x] == weeks
 
 
 def test_records_hand_over_plain_values():
