@@ -269,6 +269,7 @@ class Engine:
         figures = [c for c in columns if c not in ("day", *KEYS)]
         sums = ", ".join(f"CAST(sum({c}) AS {types[c]}) AS {c}" for c in figures)
         grouped = [c for c in columns if c in KEYS]
+        in_order = " ORDER BY day" if new == table else ""  # as `_insert` orders them
         for unit, suffix in UNIT_SUFFIX.items():
             order = (
                 summing_order(tiers[suffix])
@@ -287,8 +288,7 @@ class Engine:
                 if tier in sources:  # kept for the smaller tiers summed from it
                     self.con.execute(f"CREATE OR REPLACE TEMP TABLE new_{name} AS {rows}")
                     rows = f"SELECT * FROM new_{name}"
-                order = " ORDER BY day" if new == table else ""  # as `_insert` orders them
-                self.con.execute(f"INSERT INTO {name} BY NAME {rows}{order}")
+                self.con.execute(f"INSERT INTO {name} BY NAME {rows}{in_order}")
             for tier in sources:
                 self.con.execute(f"DROP TABLE new_{table}{suffix}{tier}")
 
