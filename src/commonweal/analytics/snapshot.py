@@ -303,7 +303,7 @@ def apply_increment(
     when segments pile up, and the survey segment of the invitations `surveys`
     (`extract.surveys_sql`; `every_survey`: all of them). What the snapshot holds of the
     changed and of the surveyed requests is read in one pass over the requests files (a pass
-    decodes every row: 0.3-0.4 s at 10M). Return whether it compacted."""
+    decodes every row: 0.4-0.5 s at 10M on a slow machine). Return whether it compacted."""
     con.register("changes", changes)
     con.register("invitations", surveys)
     surveyed = "" if every_survey else " UNION ALL SELECT CAST(id AS BIGINT) FROM invitations"
@@ -339,17 +339,14 @@ def apply_changes(
     directory: Path,
     rows: pa.Table,
     segment: int,
-    earlier: str | None = None,
+    earlier: str,
 ) -> None:
     """Write segment `segment` for the changed requests `rows` (REQUESTS_SCHEMA): their new
-    rows, and what they contribute now less what their old rows (in relation `earlier`, or
-    read from the snapshot) contributed; add it to the manifest (which the caller writes)."""
+    rows, and what they contribute now less what their old rows (those of relation `earlier`,
+    the snapshot's rows of at least these requests) contributed; add it to the manifest
+    (which the caller writes)."""
     con.register("changed", rows)
-    where = "id IN (SELECT id FROM changed)"
-    if earlier is None:
-        changed = current_requests(manifest, directory, where)
-    else:
-        changed = f"SELECT * FROM {earlier} WHERE {where}"
+    changed = f"SELECT * FROM {earlier} WHERE id IN (SELECT id FROM changed)"
     old = con.sql(changed).to_arrow_table().cast(rollups.REQUESTS_SCHEMA)
     con.unregister("changed")
     known = pq.read_table(directory / f"cells-{manifest.cells:06d}.parquet")
