@@ -57,7 +57,7 @@ MANIFEST = "manifest.json"
 #: memory DuckDB may use while building (the 2 GiB budget, with room for Python)
 MEMORY_LIMIT = "1536MB"
 #: how the rollups are written: LZ4 reads back faster than zstd for a quarter more disk
-COMPRESSION = "COMPRESSION lz4"
+ROLLUP_FORMAT = "COMPRESSION lz4"
 #: how the files a refresh looks rows up in are written (the requests, the survey
 #: invitations: the old rows of 5,000 changed requests scattered through 10M are in every
 #: page of the file, so a lookup decodes it all): Parquet v2's encodings (deltas for the ids
@@ -157,7 +157,7 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     """Stream a query's answer into a Parquet file (written aside, then moved into place), in
     the format its kind is read in (LOOKED_UP)."""
     temporary = path.with_suffix(".tmp")
-    written = LOOKUP_FORMAT if path.name.startswith(LOOKED_UP) else COMPRESSION
+    written = LOOKUP_FORMAT if path.name.startswith(LOOKED_UP) else ROLLUP_FORMAT
     con.execute(f"COPY ({sql}) TO '{temporary}' (FORMAT parquet, {written})")
     os.replace(temporary, path)
 
