@@ -3,7 +3,7 @@
     python bench/open311_load.py --database-url postgresql://postgres@127.0.0.1:5432/commonweal_big
         [--requests 1000000] [--clients 8] [--per-scenario 400]
 
-If the database has no city, `commonweal demo --requests N` fills it first (about 15 minutes
+If the database does not exist it is created; if it has no city, `commonweal demo --requests N` fills it first (about 15 minutes
 for a million requests). Then, for each scenario, a bounded load generator (N client threads
 with keep-alive connections, a fixed number of calls) reports throughput and p50/p99, and
 two baselines run the same SQL and `json.dumps` without the framework: "raw" straight through
@@ -160,7 +160,22 @@ def raw_query(sql: str, params: tuple[Any, ...], prepare: bool | None) -> Callab
     return call
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the database named in the URL if the server has none of that name."""
+    import psycopg
+    from psycopg import sql
+
+    name = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
+    maintenance = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            print(f"creating database {name}", flush=True)
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def setup_django(database_url: str) -> None:
+    ensure_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonweal.settings")
     import django
