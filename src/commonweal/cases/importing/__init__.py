@@ -62,6 +62,11 @@ MAX_DESCRIPTION = 4000
 #: the report's line for a row with a local time the clocks passed twice or skipped (a time
 #: without a zone cannot say which reading it meant: the one before the change is kept)
 CLOCK_CHANGE = "local time at a clock change (read with the offset before it)"
+#: what bytes that are no text in the file's encoding are read as (Unicode's replacement
+#: character, which no correct export holds either), and the report's line for their rows:
+#: set aside, never imported with their letters lost
+UNREADABLE = "\ufffd"
+UNREADABLE_TEXT = "unreadable characters (is the mapping's encoding right?)"
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
             "zipcode", "lat", "long", "channel", "service_id", "district_id")  # fmt: skip
@@ -151,22 +156,28 @@ def _state(
     return Status.ACKNOWLEDGED, ""
 
 
+def _check_text(text: dict[str, str], parsed: Parsed) -> None:
+    """The problems of a row's text as it is: a required field empty, unreadable characters."""
+    if not text.get("source_id"):
+        parsed.problems.append("missing source id")
+    if not text.get("service"):
+        parsed.problems.append("missing service")
+    if any(UNREADABLE in field for field in text.values()):
+        parsed.problems.append(UNREADABLE_TEXT)
+
+
 def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     """Parse one CSV row; problems keep it out (quarantine), warnings are only counted."""
     parsed = Parsed(record=None)
     # each mapped column's text, trimmed, by our field's name (one pass instead of a lookup
     # per field: a few µs of every row)
     text = {name: row.get(column, "").strip() for name, column in mapping.columns.items()}
+    _check_text(text, parsed)
 
     def value(name: str) -> str:
         return text.get(name, "")
 
-    source_id = value("source_id")
-    if not source_id:
-        parsed.problems.append("missing source id")
-    service = value("service")
-    if not service:
-        parsed.problems.append("missing service")
+    source_id, service = value("source_id"), value("service")
     created, closed = _times(text, mapping, parsed)
     status, outcome = _state(text, mapping, closed, parsed)
     if status != Status.CLOSED:
@@ -202,12 +213,13 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     return parsed
 
 
-def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def numbered_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, str]]]:
     """The file's rows with their line numbers; a file the csv module cannot read (a field
     longer than MAX_FIELD, say an unclosed quote swallowing the rest) stops the import with
-    the line where reading failed."""
+    the line where reading failed. Bytes that are no text in `encoding` are read as
+    UNREADABLE (their row is set aside by `parse_row`)."""
     csv.field_size_limit(MAX_FIELD)
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+    with path.open(newline="", encoding=encoding, errors="replace") as handle:
         reader = csv.reader(handle)
         read = 0  # the lines read up to the end of the last whole row
         try:
@@ -238,7 +250,7 @@ class ImportError_(Exception):
 
 
 def check_header(path: Path, mapping: Mapping) -> None:
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+    with path.open(newline="", encoding=mapping.encoding, errors="replace") as handle:
         header = next(csv.reader(handle), [])
     missing = sorted({column for column in mapping.columns.values() if column not in header})
     if missing:
@@ -530,7 +542,7 @@ def import_file(
     return import_rows(
         run,
         mapping.source,
-        numbered_rows(path),
+        numbered_rows(path, mapping.encoding),
         lambda row, line: parse_row(row, line, mapping),
         progress,
     )

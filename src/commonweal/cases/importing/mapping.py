@@ -1,7 +1,9 @@
 """How a city's CSV export maps onto Commonweal's fields: a small declarative TOML file.
 
 A mapping names the source (`source = "nyc311"`, kept with every imported request so that
-a re-import updates instead of duplicating), the time zone of naive timestamps, and:
+a re-import updates instead of duplicating), the time zone of naive timestamps, the file's
+text encoding (`encoding = "cp1252"`; UTF-8 when not given, with or without a byte-order
+mark), and:
 
     [columns]           # our field = their column; only source_id, created and service are required
     source_id = "Unique Key"
@@ -43,6 +45,7 @@ when the column is not mapped or empty. Presets for known layouts live beside th
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import tomllib
@@ -75,6 +78,8 @@ class Mapping:
     statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     districts: dict[str, str] = field(default_factory=dict)
+    #: the file's text encoding, as Python names it (`_encoding`)
+    encoding: str = "utf-8-sig"
 
     def column(self, name: str) -> str | None:
         return self.columns.get(name)
@@ -135,6 +140,23 @@ def _date_formats(dates: Any) -> tuple[str, ...]:
     return tuple(formats)
 
 
+def _encoding(name: Any) -> str:
+    """The codec a file in encoding `name` is read with: UTF-8 reads a byte-order mark too;
+    the csv module needs newlines, commas and quotes written as ASCII writes them."""
+    try:
+        codec = codecs.lookup(str(name))
+    except LookupError as error:
+        raise MappingError(f"encoding: no encoding called {name!r}") from error
+    if codec.name in ("utf-8", "utf-8-sig"):
+        return "utf-8-sig"
+    if codec.encode('\n,"')[0] != b'\n,"':
+        raise MappingError(
+            f"encoding {name!r}: only encodings that write newlines, commas and quotes as ASCII"
+            " does can be read (utf-8, cp1252, latin-1…); convert the file to UTF-8 first"
+        )
+    return codec.name
+
+
 def parse_mapping(document: dict[str, Any]) -> Mapping:
     """Check a loaded TOML document and return the Mapping it describes."""
     columns = document.get("columns")
@@ -162,6 +184,7 @@ def parse_mapping(document: dict[str, Any]) -> Mapping:
         statuses=_statuses(document.get("status", {})),
         channels=channels,
         districts=_districts(document.get("district", {})),
+        encoding=_encoding(document.get("encoding", "utf-8")),
     )
 
 
@@ -173,9 +196,13 @@ def load_mapping(path: Path) -> Mapping:
     return parse_mapping(document)
 
 
+def preset_names() -> list[str]:
+    """The presets shipped with Commonweal, by name."""
+    return sorted(path.stem for path in PRESETS.glob("*.toml"))
+
+
 def preset(name: str) -> Mapping:
-    path = PRESETS / f"{name}.toml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in PRESETS.glob("*.toml")))
+    if name not in preset_names():
+        known = ", ".join(preset_names())
         raise MappingError(f"no preset {name!r}; the presets are: {known}")
-    return load_mapping(path)
+    return load_mapping(PRESETS / f"{name}.toml")

@@ -181,6 +181,34 @@ def test_a_mapping_for_another_layout(nyc, tmp_path, capsys):
     assert problems == {4: ["unparseable created date"], 5: ["unknown status 'lost'"]}
 
 
+def test_the_mapping_names_the_files_encoding_and_unreadable_text_is_set_aside(nyc, tmp_path):
+    """A Windows-1252 export read as UTF-8 loses its accents: those rows are set aside with
+    a line saying why; read with the mapping's encoding, they import whole."""
+    (tmp_path / "town.csv").write_bytes(
+        "id,opened,what,note\n"
+        "A1,2025-05-01 08:00,Pothole,Calle Peña\n"
+        "A2,2025-05-02 08:00,Pothole,Main St\n".encode("cp1252")
+    )
+    mapping = (
+        'source = "town"\n[columns]\nsource_id = "id"\ncreated = "opened"\nservice = "what"\n'
+        'description = "note"\n[dates]\nformats = ["%Y-%m-%d %H:%M"]\n'
+    )
+    (tmp_path / "utf8.toml").write_text(mapping, encoding="utf-8")
+    (tmp_path / "cp1252.toml").write_text('encoding = "cp1252"\n' + mapping, encoding="utf-8")
+    call_command(
+        "import_requests", str(tmp_path / "town.csv"), "--mapping", str(tmp_path / "utf8.toml")
+    )
+    assert list(ServiceRequest.objects.values_list("source_id", flat=True)) == ["A2"]
+    kept_out = QuarantinedRow.objects.get()
+    assert kept_out.line == 2 and kept_out.problems == [importing.UNREADABLE_TEXT]
+    assert kept_out.row["note"] == "Calle Pe\ufffda"
+    call_command(
+        "import_requests", str(tmp_path / "town.csv"), "--mapping", str(tmp_path / "cp1252.toml")
+    )
+    notes = dict(ServiceRequest.objects.values_list("source_id", "description"))
+    assert notes == {"A1": "Calle Peña", "A2": "Main St"}
+
+
 def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, tmp_path):
     """By the [district] table, by code, by name in any case; an unknown or empty value
     leaves the district to the location, and the report counts the unknown ones."""
@@ -278,6 +306,10 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
                 ({"formats": "%Y-%m-%d"}, "strptime formats"),
             ]
         ),
+        *(
+            ({"columns": {"source_id": "i", "created": "c", "service": "s"}, "encoding": name}, why)
+            for name, why in [("klingon", "no encoding called"), ("utf-16", "convert the file")]
+        ),
     ],
 )
 def test_a_wrong_mapping_is_explained(document, message):
@@ -293,6 +325,14 @@ def test_the_command_refuses_a_file_without_the_mapped_columns(nyc, tmp_path):
     with pytest.raises(CommandError, match="no preset 'atlantis'"):
         call_command("import_requests", str(wrong), "--preset", "atlantis")
     assert not ImportRun.objects.exists()
+
+
+def test_the_command_help_names_every_preset(capsys):
+    with pytest.raises(SystemExit):
+        call_command("import_requests", "--help")
+    shown = " ".join(capsys.readouterr().out.split())
+    for name in ("boston", "los_angeles", "nyc", "nyc_api", "nyc_legacy"):
+        assert name in shown
 
 
 def importable_nyc_rows():

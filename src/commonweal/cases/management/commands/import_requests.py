@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
 from commonweal.cases.importing import ImportError_, import_file
-from commonweal.cases.importing.mapping import MappingError, load_mapping, preset
+from commonweal.cases.importing.mapping import MappingError, load_mapping, preset, preset_names
 from commonweal.cases.models import QuarantinedRow
 from commonweal.catalog.models import Jurisdiction
 
@@ -22,8 +22,8 @@ def count_lines(path: Path) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Import service requests from a CSV export, with a preset (nyc, nyc_api, nyc_legacy) "
-        "or a mapping file. All or nothing; prints a data-quality report."
+        f"Import service requests from a CSV export, with a preset ({', '.join(preset_names())})"
+        " or a mapping file. All or nothing; prints a data-quality report."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
