@@ -22,6 +22,10 @@ T = TypeVar("T")
 
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
+#: the times a query may name: any record's, and far enough inside the calendar Python holds
+#: (years 1-9999) that a window reckoned from them (±90 days) stays in it
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 MAX_RADIUS_METRES = 50_000
 W3C_DATETIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$"
@@ -49,10 +53,12 @@ def parse_datetime(text: str) -> dt.datetime:
         moment = dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
             int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
-        )  # fmt: skip
-        return moment.astimezone(dt.UTC)
-    except ValueError as error:
+        ).astimezone(dt.UTC)  # fmt: skip
+    except (ValueError, OverflowError) as error:  # overflow: year 1 east of Greenwich
         raise ValueError(f"is not a real date and time ({error})") from error
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"must lie between the years {EARLIEST.year} and {LATEST.year - 1} (UTC)")
+    return moment
 
 
 def _offset(zone: str) -> dt.timezone:

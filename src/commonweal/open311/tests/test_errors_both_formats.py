@@ -22,6 +22,10 @@ CASES = [
     ("get", "requests.{fmt}?status=lost", 400),
     ("get", "requests.{fmt}?start_date=yesterday", 400),
     ("get", "servicerequestupdates.{fmt}?end_date=2026-01-01", 400),
+    # times at the ends of the calendar, whose default windows once overflowed (a 500)
+    ("get", "servicerequestupdates.{fmt}?end_date=0001-01-01T00:02:00Z", 400),
+    ("get", "requests.{fmt}?start_date=9999-12-01T00:00:00Z", 400),
+    ("get", "requests.{fmt}?updated_after=0001-01-01T00:00:00%2B01:00", 400),
     ("post", "requests.{fmt}", 403),
     ("post", "servicerequestupdates.{fmt}", 403),
     ("get", "requests/NOSUCHID.{fmt}", 404),

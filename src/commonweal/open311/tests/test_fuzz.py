@@ -100,7 +100,21 @@ def test_datetimes_parse_with_a_zone_or_fail_with_a_message(text):
         assert moment.tzinfo is not None
 
 
-@given(st.datetimes(timezones=st.timezones()).filter(lambda moment: moment.utcoffset() is not None))
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:02:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"]
+)
+def test_a_time_at_the_ends_of_the_calendar_is_refused_with_a_message(text):
+    with pytest.raises(ValueError, match="year|real date"):
+        parse_datetime(text)
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 2),
+        max_value=dt.datetime(8999, 12, 30),
+        timezones=st.timezones(),
+    ).filter(lambda moment: moment.utcoffset() is not None)
+)
 def test_any_zoned_datetime_round_trips(moment):
     offset = moment.utcoffset()
     if offset.seconds % 60 or abs(offset) > dt.timedelta(hours=14):
