@@ -62,11 +62,11 @@ MAX_DESCRIPTION = 4000
 #: the report's line for a row with a local time the clocks passed twice or skipped (a time
 #: without a zone cannot say which reading it meant: the one before the change is kept)
 CLOCK_CHANGE = "local time at a clock change (read with the offset before it)"
-#: what bytes that are no text in the file's encoding are read as (Unicode's replacement
-#: character, which no correct export holds either), and the report's line for their rows:
-#: set aside, never imported with their letters lost
+#: what bytes that are no text in the file's encoding, and NULs, are read as (Unicode's
+#: replacement character, which no correct export holds either), and the report's line for
+#: their rows: set aside, never imported with their letters lost
 UNREADABLE = "\ufffd"
-UNREADABLE_TEXT = "unreadable characters (is the mapping's encoding right?)"
+UNREADABLE_TEXT = "unreadable characters (NUL, or bytes that are no text in the file's encoding)"
 #: the fields compared to decide whether a re-imported row changed
 COMPARED = ("status", "outcome", "requested_at", "closed_at", "description", "address",
             "zipcode", "lat", "long", "channel", "service_id", "district_id")  # fmt: skip
@@ -192,7 +192,7 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
     channel = mapping.channels.get(raw_channel, Channel.OTHER)
     if mapping.column("channel") and raw_channel not in mapping.channels:
         parsed.warnings.append("unknown channel")
-    description = value("description").replace("\x00", "")
+    description = value("description")
     if len(description) > MAX_DESCRIPTION:
         parsed.warnings.append("description shortened to 4,000 characters")
         description = description[:MAX_DESCRIPTION]
@@ -216,11 +216,12 @@ def parse_row(row: dict[str, str], line: int, mapping: Mapping) -> Parsed:
 def numbered_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, str]]]:
     """The file's rows with their line numbers; a file the csv module cannot read (a field
     longer than MAX_FIELD, say an unclosed quote swallowing the rest) stops the import with
-    the line where reading failed. Bytes that are no text in `encoding` are read as
-    UNREADABLE (their row is set aside by `parse_row`)."""
+    the line where reading failed. Bytes that are no text in `encoding`, and NUL characters
+    (which no database text holds), are read as UNREADABLE: `parse_row` sets their rows
+    aside, and a row set aside is stored as it was read."""
     csv.field_size_limit(MAX_FIELD)
     with path.open(newline="", encoding=encoding, errors="replace") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(line.replace("\x00", UNREADABLE) for line in handle)
         read = 0  # the lines read up to the end of the last whole row
         try:
             header = next(reader, [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +19,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from commonweal.cases.importing import Parsed, Record, import_rows, slug
+from commonweal.cases.importing import (
+    UNREADABLE,
+    UNREADABLE_TEXT,
+    Parsed,
+    Record,
+    import_rows,
+    slug,
+)
 from commonweal.cases.models import Channel, ImportRun, Outcome, Status
 from commonweal.catalog.models import Jurisdiction
 
@@ -63,10 +71,31 @@ def remote_requests(
                 raise RemoteError(f"{base}requests.json did not answer with a list")
             for item in items:
                 position += 1
-                yield position, item
+                yield position, storable(item)
             if len(items) < page_size:
                 break
         start = end
+
+
+def storable(value: Any) -> Any:
+    """`value` as the database can store it, whatever the remote sent: NULs in its text read
+    as UNREADABLE (no database text holds one; `parse_remote` sets the request aside), and
+    numbers JSON has none for ("NaN", "Infinity") as text."""
+    if isinstance(value, str):
+        return value.replace("\x00", UNREADABLE)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(str(key)): storable(item) for key, item in value.items()}
+    return value
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
+        return None
+    return float(value)
 
 
 def _time(value: Any) -> dt.datetime | None:
@@ -79,9 +108,14 @@ def _time(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else None
 
 
-def parse_remote(item: dict[str, Any], position: int) -> Parsed:
+def parse_remote(item: Any, position: int) -> Parsed:
     """Turn one Open311 request into a Record (or say what is wrong with it)."""
     parsed = Parsed(record=None)
+    if not isinstance(item, dict):
+        parsed.problems.append("not a request (a JSON object)")
+        return parsed
+    if any(isinstance(value, str) and UNREADABLE in value for value in item.values()):
+        parsed.problems.append(UNREADABLE_TEXT)
     source_id = str(item.get("service_request_id") or "")
     created = _time(item.get("requested_datetime"))
     closed = item.get("status") == "closed"
@@ -96,8 +130,8 @@ def parse_remote(item: dict[str, Any], position: int) -> Parsed:
         parsed.problems.append("closed before created")
     if not item.get("service_code"):
         parsed.problems.append("missing service")
-    lat, long = item.get("lat"), item.get("long")
-    if not isinstance(lat, int | float) or not isinstance(long, int | float):
+    lat, long = _coordinate(item.get("lat"), 90), _coordinate(item.get("long"), 180)
+    if lat is None or long is None:
         parsed.warnings.append("missing location")
         lat = long = None
     if parsed.problems or created is None:
@@ -112,8 +146,7 @@ def parse_remote(item: dict[str, Any], position: int) -> Parsed:
         outcome=Outcome.RESOLVED if closed else "",
         description=str(item.get("description") or "")[:4000],
         address=str(item.get("address") or "")[:300],
-        zipcode=str(item.get("zipcode") or "")[:20], lat=float(lat) if lat is not None else None,
-        long=float(long) if long is not None else None, channel=Channel.API,
+        zipcode=str(item.get("zipcode") or "")[:20], lat=lat, long=long, channel=Channel.API,
     )  # fmt: skip
     return parsed
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commonweal.cases import importing
 from commonweal.cases.importing import Importer, import_file, parse_row
@@ -501,3 +503,38 @@ def test_an_ignored_closing_time_at_a_clock_change_is_not_counted(nyc, tmp_path)
     assert run.problems.get(importing.CLOCK_CHANGE) == 1
     closed = dict(ServiceRequest.objects.values_list("source_id", "closed_at"))
     assert closed == {"O1": None, "O2": dt.datetime(2023, 11, 5, 5, 45, tzinfo=dt.UTC)}
+
+
+NYC_COLUMNS = sorted(set(preset("nyc").columns.values()))
+#: values that look right for the NYC columns, beside any text at all
+PLAUSIBLE = st.sampled_from([
+    "", "1", "56923577", "02/28/2023 11:45:00 PM", "03/12/2023 02:30:00 AM", "2023-02-28T23:45:00",
+    "13/45/2023 99:00:00 PM", "Closed", "Open", "In Progress", "PHONE", "ONLINE", "DOT",
+    "Noise - Residential", "40.748", "-74.007", "91", "nan", "1e400", "10011", "\x00",
+])  # fmt: skip
+ROW = st.dictionaries(st.sampled_from(NYC_COLUMNS), st.one_of(PLAUSIBLE, st.text(max_size=30)))
+
+
+@given(rows=st.lists(ROW, max_size=6), tail=st.binary(max_size=40))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_file_imports_with_its_problems_counted_or_stops_with_a_message(
+    nyc, tmp_path, rows, tail
+):
+    """Whatever the rows hold, and whatever bytes end the file, the import either finishes,
+    every row read counted as created or set aside, or stops with a message, writing nothing."""
+    path = tmp_path / "any.csv"
+    with path.open("w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
+        writer = csv.DictWriter(handle, NYC_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    with path.open("ab") as handle:
+        handle.write(tail)
+    before = ServiceRequest.objects.count()
+    try:
+        run = import_file(path, preset("nyc"), nyc)
+    except importing.ImportError_ as error:
+        assert "nothing was imported" in str(error)
+        assert ServiceRequest.objects.count() == before
+        return
+    assert run.created + run.updated + run.unchanged + run.quarantined == run.rows_read
+    assert QuarantinedRow.objects.filter(run=run).count() == run.quarantined
