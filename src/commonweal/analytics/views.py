@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,15 +18,18 @@ from commonweal.analytics import charts, report
 from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, ready_engine
 from commonweal.catalog.models import District
 from commonweal.console.access import staff_required
+from commonweal.core import dates
 from commonweal.core.forms import style
 
 #: the dashboard's default period: this many days up to the last refresh
 DEFAULT_DAYS = 91
+#: a period's days lie where the engine can reckon weeks and months around them
+IN_RANGE = [MinValueValidator(dates.FIRST_DAY), MaxValueValidator(dates.LAST_DAY)]
 
 
 class SliceForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To (included)"), required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, validators=IN_RANGE)
+    end = forms.DateField(label=gettext_lazy("To (included)"), required=False, validators=IN_RANGE)
     department = forms.CharField(label=gettext_lazy("Department"), required=False, max_length=40)
     service = forms.CharField(label=gettext_lazy("Service"), required=False, max_length=64)
     district = forms.CharField(label=gettext_lazy("District"), required=False, max_length=40)

@@ -16,16 +16,13 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from commonweal.core import dates
 from commonweal.open311.errors import bad_request
 
 T = TypeVar("T")
 
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
-#: the times a query may name: any record's, and far enough inside the calendar Python holds
-#: (years 1-9999) that a window reckoned from them (±90 days) stays in it
-EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 MAX_RADIUS_METRES = 50_000
 W3C_DATETIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$"
@@ -56,8 +53,8 @@ def parse_datetime(text: str) -> dt.datetime:
         ).astimezone(dt.UTC)  # fmt: skip
     except (ValueError, OverflowError) as error:  # overflow: year 1 east of Greenwich
         raise ValueError(f"is not a real date and time ({error})") from error
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError(f"must lie between the years {EARLIEST.year} and {LATEST.year - 1} (UTC)")
+    if not dates.EARLIEST <= moment < dates.TOO_LATE:
+        raise ValueError(f"{dates.OUT_OF_RANGE} (UTC)")
     return moment
 
 

@@ -530,6 +530,8 @@ def test_the_kpis_command(city, history, capsys):
         call_command("kpis", "--from", "March")
     with pytest.raises(CommandError, match="after"):
         call_command("kpis", "--from", "2026-03-02", "--to", "2026-03-01")
+    with pytest.raises(CommandError, match="between the years"):
+        call_command("kpis", "--to", "9999-12-31")
 
 
 def test_the_api_needs_staff_and_answers_every_kpi(city, history, client):
@@ -556,6 +558,10 @@ def test_the_api_needs_staff_and_answers_every_kpi(city, history, client):
     assert {e["field"] for e in bad.json()["errors"]} == {"from", "by"}
     backwards = client.get(url, {"from": "2026-03-02", "to": "2026-03-01"})
     assert backwards.status_code == 400
+    for far in ({"to": "9999-12-31"}, {"from": "0001-01-01"}):  # weeks around it overflowed
+        answer = client.get(url, far)
+        assert answer.status_code == 400
+        assert [e["field"] for e in answer.json()["errors"]] == list(far)
     assert client.get("/console/performance/api/nothing.json").status_code == 404
 
 
@@ -571,6 +577,7 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert 'data-chart="volume"' in html and "The figures as a table" in html
     assert 'data-table="equity"' in html and 'data-table="pareto"' in html
     assert client.get("/console/performance/", {"from": "x"}).status_code == 400
+    assert client.get("/console/performance/", {"to": "9999-12-31"}).status_code == 400
 
 
 def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):

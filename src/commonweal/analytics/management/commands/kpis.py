@@ -11,13 +11,17 @@ from django.core.management.base import BaseCommand, CommandError
 from commonweal.analytics import report
 from commonweal.analytics.engine import BREAKDOWNS, Slice, current_engine
 from commonweal.analytics.snapshot import read_manifest
+from commonweal.core import dates
 
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as error:
         raise CommandError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+    if not dates.day_in_range(day):
+        raise CommandError(f"{text!r}: the day {dates.OUT_OF_RANGE}")
+    return day
 
 
 class Command(BaseCommand):
