@@ -8,6 +8,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commonweal import testing
 from commonweal.cases import services
@@ -122,3 +124,25 @@ def test_the_thirty_days_count_from_the_closure_and_an_unsent_invitation_is_retr
     assert invite_closed_requests(now=closed + dt.timedelta(days=29)) == 1
     assert invite_closed_requests(now=closed + dt.timedelta(days=29)) == 0
     assert len(mail.outbox) == 1 and SurveyInvitation.objects.get().sent_at is not None
+
+
+def test_no_answer_breaks_the_survey_page(client, fixed):
+    """Any fields a stranger posts to a survey link: a page, never a server error; the link
+    is used up only by an answer it took (after which it says so, and takes no other)."""
+    invite_closed_requests()
+    link = survey_link()
+    names = ["satisfaction", "equity", "effectiveness", "confidence", "ease", "efficiency",
+             "transparency", "employee", "comment", "not_fixed", "csrfmiddlewaretoken"]  # fmt: skip
+    values = st.one_of(st.text(max_size=20), st.sampled_from(["", "0", "1", "5", "6", "on"]))
+
+    @given(st.dictionaries(st.sampled_from(names), values, max_size=6))
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    def answer(fields):
+        before = SurveyResponse.objects.count()
+        response = client.post(link, fields)
+        assert response.status_code in (200, 400, 404, 410), response.status_code
+        assert SurveyResponse.objects.count() <= 1
+        if SurveyResponse.objects.count() > before:
+            assert "Thank you for your answers" in response.content.decode()
+
+    answer()
