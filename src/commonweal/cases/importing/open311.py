@@ -93,9 +93,10 @@ def storable(value: Any) -> Any:
 
 
 def _coordinate(value: Any, limit: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
+    """A latitude or longitude the remote gave as a number on the globe, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    return float(value) if abs(value) <= limit else None  # NaN is never <=
 
 
 def _time(value: Any) -> dt.datetime | None:
