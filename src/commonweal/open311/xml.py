@@ -7,6 +7,7 @@ names of nested lists are fixed by the specification and its extensions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -19,6 +20,13 @@ LIST_ITEMS = {
     "notes": "note",
     "media_urls": "media_url",
 }
+
+
+#: characters XML 1.0 cannot hold, even escaped: C0 controls but tab and line ends, lone
+#: surrogates, U+FFFE and U+FFFF. A request's text may carry them (a client's description, an
+#: imported export); a strict parser would refuse the whole document, so they are written as
+#: U+FFFD, the replacement character (the JSON answer keeps them, escaped)
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text(value: Any) -> str:
@@ -46,6 +54,5 @@ def render(root: str, item: str | None, data: Any) -> bytes:
     """Return the UTF-8 XML document for `data` under `root` (list items named `item`)."""
     element = ET.Element(root)
     _fill(element, data, item or "item")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
-        element, encoding="utf-8", xml_declaration=False
-    )
+    document = NOT_XML.sub("\ufffd", ET.tostring(element, encoding="unicode"))
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + document.encode()
