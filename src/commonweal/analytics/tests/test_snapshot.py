@@ -4,6 +4,7 @@ refresh that equals a rebuild, compaction, surveys, and the command, API and das
 These tests commit (the snapshot reads over a connection of its own), hence transactional_db.
 """
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -17,14 +18,19 @@ import pyarrow.parquet as pq
 import pytest
 import time_machine
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from commonweal.analytics import charts, report, snapshot
 from commonweal.analytics import engine as engine_module
 from commonweal.analytics.engine import Engine, Slice, current_engine
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
+from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ServiceRequest
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
 
@@ -768,3 +774,101 @@ def test_the_processes_of_a_server_take_turns_to_load_the_rollups(city, history,
         time.sleep(0.5)
         assert engine_module.ready_engine() is None
     assert report.summary(loaded_engine(), Slice())[0]["requests"] == 5
+
+
+def _steps(city):
+    """What a history may do to a request (`case`; `choice` picks among the options), each
+    by a member of staff of the request's department, as the console would."""
+
+    def staff(case):
+        return Actor.for_user(city.sam if case.department_id == city.streets.pk else city.hugo)
+
+    def other(case):
+        return city.sanitation if case.department_id == city.streets.pk else city.streets
+
+    outcomes = ("resolved", "no_action_needed", "referred")
+    priorities = ("low", "normal", "high", "urgent")
+    return {
+        "acknowledge": lambda case, choice, cases: services.acknowledge(staff(case), case),
+        "close": lambda case, choice, cases: services.close(
+            staff(case), case, outcomes[choice % 3], public_text="Done"
+        ),
+        "reopen": lambda case, choice, cases: services.reopen(staff(case), case, reason="Again"),
+        "transfer": lambda case, choice, cases: services.transfer(
+            staff(case), case, other(case), reason="Theirs"
+        ),
+        "priority": lambda case, choice, cases: services.change_priority(
+            staff(case), case, priorities[choice % 4], reason="Reassessed"
+        ),
+        "extend": lambda case, choice, cases: services.extend_due(
+            staff(case), case, 1 + choice % 5, reason="Parts"
+        ),
+        "duplicate": lambda case, choice, cases: services.mark_duplicate(
+            staff(case), case, ServiceRequest.objects.get(pk=cases[choice % len(cases)])
+        ),
+    }
+
+
+def _submit(city, choice, cases):
+    made = services.submit(
+        city.resident, service=(city.pothole, city.collection)[choice % 2],
+        channel=("web", "phone")[choice % 3 % 2], description="Seen today",
+        attributes={"lane": "left"} if choice % 2 == 0 else {},
+        lat=40.05, long=(-75.05, -74.95)[choice % 5 % 2],
+    )  # fmt: skip
+    cases.append(made.pk)
+
+
+STEPS = ["submit", "acknowledge", "close", "reopen", "transfer", "priority", "extend",
+         "duplicate", "refresh"]  # fmt: skip
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(STEPS),
+        st.integers(0, 30),  # which request (modulo how many there are)
+        st.integers(0, 30),  # a second choice: the service, the outcome, the parent…
+        st.integers(1, 96),  # hours since the step before
+    ),
+    min_size=3,
+    max_size=14,
+)
+
+
+def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_path, monkeypatch):
+    """Hypothesis plays random histories — requests made, acknowledged, closed, reopened,
+    moved to another department, given another priority or due date, merged as duplicates —
+    with incremental refreshes (and compactions) in between: the snapshot they leave answers
+    every KPI exactly as a full rebuild from the same database does."""
+    monkeypatch.setattr(snapshot, "COMPACT_AFTER", 2)
+    steps = _steps(city)
+    clock = [dt.datetime(2026, 3, 2, 9, tzinfo=UTC)]
+    examples = iter(range(1_000_000))
+
+    def play(kind, which, choice, cases):
+        if kind == "refresh":
+            snapshot.refresh()
+        elif kind == "submit" or not cases:
+            _submit(city, choice, cases)
+        else:  # a step the request's state does not allow is refused: the history goes on
+            with contextlib.suppress(CaseError, ValidationError):
+                case = ServiceRequest.objects.get(pk=cases[which % len(cases)])
+                steps[kind](case, choice, cases)
+
+    @given(OPERATIONS)
+    @settings_(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    def history(operations):
+        number = next(examples)
+        settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / f"bit-by-bit-{number}"
+        snapshot.refresh()  # whatever the database holds already, built in full
+        cases: list[int] = []
+        for kind, which, choice, hours in operations:
+            clock[0] += dt.timedelta(hours=hours)
+            with time_machine.travel(clock[0], tick=False):
+                play(kind, which, choice, cases)
+        with time_machine.travel(clock[0] + dt.timedelta(hours=1), tick=False):
+            snapshot.refresh()
+            kept = report_everything(tmp_path / f"bit-by-bit-{number}")
+            settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / f"rebuilt-{number}"
+            snapshot.refresh(full=True)
+            assert report_everything(tmp_path / f"rebuilt-{number}") == kept
+
+    history()
