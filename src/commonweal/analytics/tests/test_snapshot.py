@@ -32,6 +32,7 @@ from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
 from commonweal.cases.models import ServiceRequest
+from commonweal.feedback import surveys
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -815,12 +816,26 @@ def _submit(city, choice, cases):
         channel=("web", "phone")[choice % 3 % 2], description="Seen today",
         attributes={"lane": "left"} if choice % 2 == 0 else {},
         lat=40.05, long=(-75.05, -74.95)[choice % 5 % 2],
+        requester=services.RequesterDetails(email=f"r{choice}@example.org"),
     )  # fmt: skip
     cases.append(made.pk)
 
 
+def _answer_a_survey(choice):
+    """Send the invitations owed, then answer one sent and not yet answered (the resident
+    may say it is not fixed, which reopens the request)."""
+    surveys.invite_closed_requests()
+    open_invitations = SurveyInvitation.objects.filter(sent_at__isnull=False, used_at=None)
+    invitation = open_invitations.order_by("pk")[
+        choice % max(open_invitations.count(), 1) :
+    ].first()
+    if invitation is not None:
+        scores = {"satisfaction": 1 + choice % 5, "confidence": 1 + choice % 3}
+        surveys.answer(invitation, scores, comment="", not_fixed=choice % 4 == 0)
+
+
 STEPS = ["submit", "acknowledge", "close", "reopen", "transfer", "priority", "extend",
-         "duplicate", "refresh"]  # fmt: skip
+         "duplicate", "invite", "answer", "answer", "refresh"]  # fmt: skip
 OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(STEPS),
@@ -835,9 +850,10 @@ OPERATIONS = st.lists(
 
 def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_path, monkeypatch):
     """Hypothesis plays random histories — requests made, acknowledged, closed, reopened,
-    moved to another department, given another priority or due date, merged as duplicates —
-    with incremental refreshes (and compactions) in between: the snapshot they leave answers
-    every KPI exactly as a full rebuild from the same database does."""
+    moved to another department, given another priority or due date, merged as duplicates,
+    surveys sent and answered — with incremental refreshes (and compactions) in between: the
+    snapshot they leave answers every KPI exactly as a full rebuild from the same database
+    does."""
     monkeypatch.setattr(snapshot, "COMPACT_AFTER", 2)
     steps = _steps(city)
     clock = [dt.datetime(2026, 3, 2, 9, tzinfo=UTC)]
@@ -846,6 +862,10 @@ def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_p
     def play(kind, which, choice, cases):
         if kind == "refresh":
             snapshot.refresh()
+        elif kind == "invite":
+            surveys.invite_closed_requests()
+        elif kind == "answer":
+            _answer_a_survey(choice)
         elif kind == "submit" or not cases:
             _submit(city, choice, cases)
         else:  # a step the request's state does not allow is refused: the history goes on
@@ -858,7 +878,8 @@ def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_p
     def history(operations):
         number = next(examples)
         settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / f"bit-by-bit-{number}"
-        snapshot.refresh()  # whatever the database holds already, built in full
+        with time_machine.travel(clock[0], tick=False):  # the clock only goes forward
+            snapshot.refresh()  # whatever the database holds already, built in full
         cases: list[int] = []
         for kind, which, choice, hours in operations:
             clock[0] += dt.timedelta(hours=hours)
