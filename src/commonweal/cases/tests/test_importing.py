@@ -521,7 +521,8 @@ def test_any_file_imports_with_its_problems_counted_or_stops_with_a_message(
     nyc, tmp_path, rows, tail
 ):
     """Whatever the rows hold, and whatever bytes end the file, the import either finishes,
-    every row read counted as created or set aside, or stops with a message, writing nothing."""
+    every row read counted as created or set aside, or stops with a message, writing nothing;
+    imported again, the same file creates nothing."""
     path = tmp_path / "any.csv"
     with path.open("w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
         writer = csv.DictWriter(handle, NYC_COLUMNS)
@@ -538,3 +539,7 @@ def test_any_file_imports_with_its_problems_counted_or_stops_with_a_message(
         return
     assert run.created + run.updated + run.unchanged + run.quarantined == run.rows_read
     assert QuarantinedRow.objects.filter(run=run).count() == run.quarantined
+    count = ServiceRequest.objects.count()
+    again = import_file(path, preset("nyc"), nyc)  # the same file again: nothing new
+    assert again.created == 0 and ServiceRequest.objects.count() == count
+    assert again.quarantined == run.quarantined
