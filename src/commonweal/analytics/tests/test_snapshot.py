@@ -31,7 +31,8 @@ from commonweal.analytics.engine import Engine, Slice, current_engine
 from commonweal.cases import services
 from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
-from commonweal.cases.models import ServiceRequest
+from commonweal.cases.log import find_break
+from commonweal.cases.models import CaseEvent, ServiceRequest
 from commonweal.feedback import surveys
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
 
@@ -853,7 +854,7 @@ def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_p
     moved to another department, given another priority or due date, merged as duplicates,
     surveys sent and answered — with incremental refreshes (and compactions) in between: the
     snapshot they leave answers every KPI exactly as a full rebuild from the same database
-    does."""
+    does, and the case log they wrote is one unbroken chain."""
     monkeypatch.setattr(snapshot, "COMPACT_AFTER", 2)
     steps = _steps(city)
     clock = [dt.datetime(2026, 3, 2, 9, tzinfo=UTC)]
@@ -891,5 +892,7 @@ def test_any_history_refreshed_bit_by_bit_equals_a_rebuild(city, settings, tmp_p
             settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / f"rebuilt-{number}"
             snapshot.refresh(full=True)
             assert report_everything(tmp_path / f"rebuilt-{number}") == kept
+        checked, broken = find_break(city.jurisdiction)  # and the case log's chain holds
+        assert broken is None and checked == CaseEvent.objects.count()
 
     history()
