@@ -105,6 +105,12 @@ DAILY_TIERS = {
     "": rollups.DIMENSIONS,
 }
 COUNTS = ", ".join(rollups.DAILY_COUNTS)
+#: a group of daily rows that counts something. A full rebuild writes no row that counts
+#: nothing, but an incremental refresh's signed rows can cancel out (a request moved to
+#: another department, its due date to another week): a group left counting nothing is
+#: dropped, so that an incremental snapshot answers as a rebuild does (no week of zeros in a
+#: control chart, no department of zeros in a breakdown)
+COUNTS_SOMETHING = "HAVING sum(created) <> 0 OR sum(closed) <> 0 OR sum(due) <> 0"
 #: the survey sums' coarse tables: per month only, the same tiers as the counts
 SURVEY_TIERS = {"_m": DAILY_TIERS, "_w": {}}
 #: the survey tables: name -> their columns besides the day and the dimensions
@@ -519,7 +525,7 @@ class Engine:
         )
         later, later_params = self.relation(
             "daily",
-            f"{key}created, closed",
+            f"{key}created, closed, due",
             where,
             [(end + dt.timedelta(days=1), dt.date(9999, 12, 30))],
             tier=tier,
@@ -533,11 +539,13 @@ class Engine:
             if c != "open_now"
         )
         as_of_params = [as_of for c in rollups.DAILY_COUNTS if c in ("due", "met")]
+        counting, open_counting = (COUNTS_SOMETHING, "HAVING sum(open) <> 0") if by else ("", "")
         pieces = (
-            f"(SELECT {key}{sums} FROM ({period}) {group}) p",
+            f"(SELECT {key}{sums} FROM ({period}) {group} {counting}) p",
             f"(SELECT {key}COALESCE(sum(open), 0) AS open FROM open_now"
-            f" WHERE {' AND '.join(clauses) or 'TRUE'} {group}) o",
-            f"(SELECT {key}COALESCE(sum(created - closed), 0) AS later FROM ({later}) {group}) l",
+            f" WHERE {' AND '.join(clauses) or 'TRUE'} {group} {open_counting}) o",
+            f"(SELECT {key}COALESCE(sum(created - closed), 0) AS later FROM ({later}) {group}"
+            f" {counting}) l",
         )
         if by:
             source = (
@@ -561,9 +569,12 @@ class Engine:
     def volume(self, where: Slice, by: str) -> pd.DataFrame:
         """Requests made in the slice per `by` (what Pareto and reporting rates need)."""
         key, group = _group(by)
-        source, params = self.relation("daily", f"{by}, created", where, [self._period(where)])
+        source, params = self.relation(
+            "daily", f"{by}, created, closed, due", where, [self._period(where)]
+        )
         frame = self.query(
-            f"SELECT {key}CAST(sum(created) AS BIGINT) AS requests FROM ({source}) {group}",
+            f"SELECT {key}CAST(sum(created) AS BIGINT) AS requests FROM ({source}) {group}"
+            f" {COUNTS_SOMETHING}",
             params,
             decode=(by,),
         )
@@ -574,13 +585,13 @@ class Engine:
         needs (and, summed per service, what Pareto does)."""
         as_of = self.as_of or dt.date.max
         source, params = self.relation(
-            "daily", "district, service, created, due, met", where, [self._period(where)]
+            "daily", "district, service, created, closed, due, met", where, [self._period(where)]
         )
         frame = self.query(
             "SELECT district, service, CAST(sum(created) AS BIGINT) AS requests,"
             " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
             " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met"
-            f" FROM ({source}) GROUP BY ALL",
+            f" FROM ({source}) GROUP BY ALL {COUNTS_SOMETHING}",
             [as_of, as_of, *params],
             decode=("district", "service"),
         )
@@ -623,7 +634,7 @@ class Engine:
         as_of = self.as_of or dt.date.max
         source, params = self.relation(
             "daily",
-            "created, due, met",
+            "created, closed, due, met",
             where,
             [self._period(where)],
             "week",
@@ -633,7 +644,7 @@ class Engine:
             "SELECT date_trunc('week', day)::DATE AS week, CAST(sum(created) AS BIGINT) AS created,"
             " CAST(sum(due) FILTER (day < ?) AS BIGINT) AS due,"
             " CAST(sum(met) FILTER (day < ?) AS BIGINT) AS met"
-            f" FROM ({source}) GROUP BY week ORDER BY week",
+            f" FROM ({source}) GROUP BY week {COUNTS_SOMETHING} ORDER BY week",
             [as_of, as_of, *params],
         ).fillna({"due": 0, "met": 0})
 

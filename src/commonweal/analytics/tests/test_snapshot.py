@@ -300,6 +300,34 @@ def test_incremental_refresh_equals_a_rebuild_and_survives_compaction(
     assert names == [f"{kind}-000004.parquet" for kind in kinds] + surveys
 
 
+def test_a_week_whose_changes_cancel_out_is_not_charted(city, settings, tmp_path):
+    """A due date moved to another week leaves the first week counting nothing: an
+    incremental snapshot holds its +1 and -1 due, a rebuild holds nothing there, and both
+    chart the same weeks (found by the random histories below)."""
+    with time_machine.travel(dt.datetime(2026, 5, 4, 14, tzinfo=UTC), tick=False):
+        case = services.submit(
+            city.resident, service=city.pothole, channel="web", description="Hole",
+            attributes={"lane": "left"}, lat=40.05, long=-75.05,
+        )  # fmt: skip
+        snapshot.refresh()
+    first_due = ServiceRequest.objects.get(pk=case.pk).resolve_due.date()
+    with time_machine.travel(dt.datetime(2026, 5, 5, 9, tzinfo=UTC), tick=False):
+        services.extend_due(Actor.for_user(city.sam), case, 14, reason="Parts on order")
+        snapshot.refresh()
+    year = Slice(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    kept = Engine(snapshot.analytics_dir())
+    kept.sync()
+    settings.COMMONWEAL_ANALYTICS_DIR = tmp_path / "rebuilt"
+    with time_machine.travel(dt.datetime(2026, 5, 5, 9, tzinfo=UTC), tick=False):
+        snapshot.refresh(full=True)
+    rebuilt = Engine(tmp_path / "rebuilt")
+    rebuilt.sync()
+    weeks = [week.date() for week in kept.weekly(year)["week"]]
+    assert weeks == [dt.date(2026, 5, 4), first_due + dt.timedelta(days=14 - first_due.weekday())]
+    assert weeks == [week.date() for week in rebuilt.weekly(year)["week"]]
+    assert list(kept.volume(year, "service")["service"]) == ["pothole"]
+
+
 def test_a_page_never_sees_a_refresh_half_picked_up(city, history, monkeypatch):
     """An engine adds a refresh's segments in one transaction: a page's query on its own
     cursor sees every table with the refresh or every one without it."""
