@@ -3,8 +3,8 @@
     python bench/open311_load.py --database-url postgresql://postgres@127.0.0.1:5432/commonweal_big
         [--requests 1000000] [--clients 8] [--per-scenario 400]
 
-If the database does not exist it is created; if it has no city, `commonweal demo --requests N` fills it first (about 15 minutes
-for a million requests). Then, for each scenario, a bounded load generator (N client threads
+If the database does not exist it is created; if it has no city, `commonweal demo --requests
+N` fills it first (about 15 minutes for a million requests). Then, for each scenario, a bounded load generator (N client threads
 with keep-alive connections, a fixed number of calls) reports throughput and p50/p99, and
 two baselines run the same SQL and `json.dumps` without the framework: "raw" straight through
 psycopg in the load generator's own threads (no HTTP at all), and "bare" served over HTTP by

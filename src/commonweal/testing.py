@@ -11,14 +11,18 @@ supervisor in Streets; Hugo, head of Sanitation; Carla, a council member; Audrey
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commonweal.cases.authority import Actor
-from commonweal.cases.models import Role, StaffProfile
+from commonweal.cases.models import CaseEvent, Role, ServiceRequest, StaffProfile
 from commonweal.catalog.models import (
     AttributeValue,
     Datatype,
@@ -176,3 +180,39 @@ def prepared_statements() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         return [row[0] for row in cursor.fetchall()]
+
+
+#: what a hurried person or a script might type into a field: any text, and values that trip
+#: number, date and text parsers
+TYPED = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "0", "1", "-1", "9" * 20, "nan", "NaN", "1e309", "\x00", "on"]),
+)
+
+
+def post_anything(
+    client: Client,
+    url: str,
+    fields: list[str],
+    values: st.SearchStrategy[str],
+    *,
+    answers: tuple[int, ...],
+    examples: int,
+    complete: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: data,
+) -> None:
+    """Hypothesis posts any of `fields`, each any of `values` (`complete` adds what every
+    post must carry), to `url`: the answer's status is one of `answers`, never a server
+    error, and unless it is a redirect (the form was taken) nothing was written — no
+    request, no event in the case log."""
+
+    @given(st.dictionaries(st.sampled_from(fields), values, max_size=len(fields)))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    def post(data: dict[str, Any]) -> None:
+        requests, events = ServiceRequest.objects.count(), CaseEvent.objects.count()
+        response = client.post(url, complete(data))
+        assert response.status_code in answers, (url, data, response.status_code)
+        if response.status_code != 302:
+            assert ServiceRequest.objects.count() == requests
+            assert CaseEvent.objects.count() == events
+
+    post()

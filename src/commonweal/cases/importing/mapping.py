@@ -202,7 +202,7 @@ def preset_names() -> list[str]:
 
 
 def preset(name: str) -> Mapping:
-    if name not in preset_names():
-        known = ", ".join(preset_names())
-        raise MappingError(f"no preset {name!r}; the presets are: {known}")
+    known = preset_names()
+    if name not in known:
+        raise MappingError(f"no preset {name!r}; the presets are: {', '.join(known)}")
     return load_mapping(PRESETS / f"{name}.toml")
