@@ -28,6 +28,12 @@ import math
 import duckdb
 import pyarrow as pa
 
+#: the version of these rules (what a request contributes, and how): a snapshot written
+#: under other rules is rebuilt whole at its next refresh, since an incremental segment
+#: subtracts a changed request's old contribution as these rules reckon it. 2: times
+#: between two moments in whole microseconds (`_microseconds`), not as differences of
+#: `epoch` seconds, which are doubles and round
+RULES = 2
 #: width of a histogram bin, as the ratio of its upper to its lower edge
 RATIO = 1.02
 #: a request resolved within this many seconds of being made, never reopened, was resolved
@@ -179,7 +185,7 @@ def facts_sql(source: str) -> str:
                {
         flag(
             f"r.outcome IN ({resolving}) AND r.reopened = 0 AND r.closed_at IS NOT NULL"
-            f" AND epoch(r.closed_at) - epoch(r.requested_at) <= {FIRST_CONTACT}"
+            f" AND {_microseconds('r.closed_at', 'r.requested_at')} <= {FIRST_CONTACT * 10**6}"
         )
     }
                  AS first_contact,
@@ -193,17 +199,28 @@ def facts_sql(source: str) -> str:
     """
 
 
+def _microseconds(later: str, earlier: str) -> str:
+    """The exact time between two times, in whole microseconds (integers: a third cheaper than
+    `epoch`'s seconds, which are doubles, and exact where those round)."""
+    return f"(epoch_us({later}) - epoch_us({earlier}))"
+
+
 def _seconds(later: str, earlier: str) -> str:
-    return f"GREATEST(1, epoch({later}) - epoch({earlier}))"
+    return f"GREATEST(1, {_microseconds(later, earlier)} / 1000000)"
 
 
 def daily_sql(facts: str, *, signed: bool = True) -> str:
     """Daily rows from relation `facts` (`facts_sql`): per cell, one row for the days requests
     were made, one for the days they closed, one for the days they fell due (readers sum)."""
 
+    def total(column: str) -> str:
+        # a full build's signs are all 1: counting the rows is cheaper than summing them
+        # (three sums of 10M rows: about 0.12 s of a 2.6 s rebuild)
+        return "count(*)" if column == "sign" and not signed else f"sum({column})"
+
     def part(day: str, figures: dict[str, str]) -> str:
         sums = ", ".join(
-            f"CAST(sum({figures[c]}) AS INTEGER) AS {c}" if c in figures else f"0 AS {c}"
+            f"CAST({total(figures[c])} AS INTEGER) AS {c}" if c in figures else f"0 AS {c}"
             for c in DAILY_COUNTS
         )
         rows = (

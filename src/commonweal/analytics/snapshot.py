@@ -88,6 +88,8 @@ class Manifest:
     surveys_read_at: str = ""
     refreshed_at: str = ""
     generation: int = 0
+    #: the rules the rollups were written under (`rollups.RULES`; 1 before it was noted)
+    rules: int = rollups.RULES
 
     @property
     def empty(self) -> bool:
@@ -108,6 +110,7 @@ class Manifest:
             "surveys_read_at": self.surveys_read_at,
             "refreshed_at": self.refreshed_at,
             "generation": self.generation,
+            "rules": self.rules,
         }
 
 
@@ -125,6 +128,7 @@ def read_manifest(directory: Path | None = None) -> Manifest:
         surveys_read_at=data.get("surveys_read_at", ""),
         refreshed_at=data.get("refreshed_at", ""),
         generation=int(data.get("generation", 0)),
+        rules=int(data.get("rules", 1)),
     )
 
 
@@ -232,7 +236,7 @@ def refresh(*, full: bool = False, source: extract.Source | None = None) -> Refr
 def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshReport:
     started, began = time.perf_counter(), timezone.now()
     manifest = read_manifest(directory)
-    full = full or manifest.empty
+    full = full or manifest.empty or manifest.rules != rollups.RULES
     compacted = False
     since = None if full else manifest.watermarks
     surveys_since = None if full else _surveys_since(manifest)
@@ -262,6 +266,7 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
             )
             manifest.segments = [segment]
             manifest.cells = segment
+            manifest.rules = rollups.RULES
             apply_surveys(con, manifest, directory, surveys, source.vendor, every=True)
         else:
             changes = rollups.canonical(raw, source.vendor)

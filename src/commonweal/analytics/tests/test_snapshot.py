@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
-from commonweal.analytics import charts, report, snapshot
+from commonweal.analytics import charts, report, rollups, snapshot
 from commonweal.analytics import engine as engine_module
 from commonweal.analytics.engine import Engine, Slice, current_engine
 from commonweal.cases import services
@@ -130,6 +130,22 @@ def test_open_at_the_end_of_a_period_counts_what_closed_later_as_open(city, hist
     assert figures(march, dt.date(2026, 3, 5), "district") == [("W", 4, 0, 4)]
     assert figures(dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == [(None, 0, 0, 0)]  # before all
     assert figures(dt.date(2026, 3, 6), dt.date(2026, 3, 6)) == [(None, 1, 0, 5)]
+
+
+def test_a_snapshot_written_under_other_rules_is_rebuilt_at_its_next_refresh(city, history):
+    snapshot.refresh()
+    assert not snapshot.refresh().full  # under the same rules, a refresh only adds
+    path = snapshot.analytics_dir() / snapshot.MANIFEST
+    written = json.loads(path.read_text())
+    assert written["rules"] == rollups.RULES
+    del written["rules"]  # as a snapshot written before the rules were noted
+    path.write_text(json.dumps(written))
+    assert snapshot.read_manifest().rules == 1
+
+    again = snapshot.refresh()
+    assert again.full and again.requests == 5
+    assert snapshot.read_manifest().rules == rollups.RULES
+    assert not snapshot.refresh().full
 
 
 def test_a_city_without_requests_has_an_empty_snapshot_not_an_error(city):
