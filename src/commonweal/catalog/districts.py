@@ -1,8 +1,10 @@
 """Loading district boundaries from GeoJSON."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 
 from commonweal.catalog.models import District, Jurisdiction
@@ -16,9 +18,16 @@ DEFAULT_PROPERTIES = {
 
 
 def _optional_int(value: Any) -> int | None:
-    if value in (None, ""):
+    """A whole number from a number or numeric text (rounded), None for none; a ValueError
+    for anything else, true and false, infinity and NaN included."""
+    if value is None or value == "":
         return None
-    return int(float(value))
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return round(number)
 
 
 def _district_from_feature(
@@ -31,14 +40,21 @@ def _district_from_feature(
     try:
         population = _optional_int(props.get(properties["population"]))
         income = _optional_int(props.get(properties["median_household_income"]))
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValidationError(
             f"district {code!r}: population and income must be numbers"
         ) from error
+    name = str(props.get(properties["name"]) or code)
+    for label, text in (("code", code), ("name", name)):  # before any query holds them
+        try:  # (a form refuses these; a file does not pass through one)
+            ProhibitNullCharactersValidator()(text)
+        except ValidationError as error:
+            problem = f"district {code!r}: the {label} holds a NUL character"
+            raise ValidationError(problem) from error
     district = District.objects.filter(
         jurisdiction=jurisdiction, kind=kind, code=code
     ).first() or District(jurisdiction=jurisdiction, kind=kind, code=code)
-    district.name = str(props.get(properties["name"]) or code)
+    district.name = name
     district.boundary = feature.get("geometry")
     district.population = population
     district.median_household_income = income
@@ -64,8 +80,15 @@ def import_districts(
         raise ValidationError("the file must hold a GeoJSON FeatureCollection")
     properties = {**DEFAULT_PROPERTIES, **(properties or {})}
     created = updated = 0
-    for feature in collection.get("features") or []:
+    features = collection.get("features") or []
+    if not isinstance(features, list):
+        raise ValidationError("the FeatureCollection's features must be a list")
+    seen: set[str] = set()
+    for feature in features:
         district = _district_from_feature(jurisdiction, feature, kind, properties)
+        if district.code in seen:  # the second would silently overwrite the first
+            raise ValidationError(f"district {district.code!r} appears twice in the file")
+        seen.add(district.code)
         if district.pk:
             updated += 1
         else:

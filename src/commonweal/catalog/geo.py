@@ -31,7 +31,9 @@ def validate_boundary(value: Any) -> None:
         geometry = shape(value)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         raise ValidationError(_("The boundary is not valid GeoJSON: %s") % error) from error
-    if geometry.is_empty or not geometry.is_valid:
+    if geometry.is_empty:
+        raise ValidationError(_("The boundary has no area: its coordinates are empty."))
+    if not geometry.is_valid:
         raise ValidationError(
             _("The boundary is not a valid polygon: %s") % shapely.is_valid_reason(geometry)
         )

@@ -55,9 +55,11 @@ from pathlib import Path
 from typing import Any
 
 from commonweal.cases.importing.times import time_reader
-from commonweal.cases.models import Channel, Outcome
+from commonweal.cases.models import Channel, Outcome, ServiceRequest
 
 PRESETS = Path(__file__).parent / "presets"
+#: the longest `source` a mapping may name (what a request keeps of it)
+SOURCE_LENGTH = ServiceRequest._meta.get_field("source").max_length or 40
 REQUIRED_COLUMNS = ("source_id", "created", "service")
 KNOWN_COLUMNS = (
     *REQUIRED_COLUMNS, "closed", "status", "service_name", "department", "department_name",
@@ -157,6 +159,22 @@ def _encoding(name: Any) -> str:
     return codec.name
 
 
+def _table(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The mapping's table `name` (empty when not given)."""
+    table = document.get(name, {})
+    if not isinstance(table, dict):
+        raise MappingError(f'[{name}]: give a table, one line per value: "in the file" = "ours"')
+    return table
+
+
+def _source(document: dict[str, Any]) -> str:
+    """The name imported requests keep of where they came from (ServiceRequest.source)."""
+    source = str(document.get("source") or "import")
+    if len(source) > SOURCE_LENGTH:
+        raise MappingError(f"source: at most {SOURCE_LENGTH} characters ({source[:50]!r}…)")
+    return source
+
+
 def parse_mapping(document: dict[str, Any]) -> Mapping:
     """Check a loaded TOML document and return the Mapping it describes."""
     columns = document.get("columns")
@@ -172,16 +190,16 @@ def parse_mapping(document: dict[str, Any]) -> Mapping:
         zone = zoneinfo.ZoneInfo(str(document.get("time_zone", "UTC")))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise MappingError(f"time_zone: {error}") from error
-    channels = {str(raw).strip(): str(value) for raw, value in document.get("channel", {}).items()}
+    channels = {str(raw).strip(): str(value) for raw, value in _table(document, "channel").items()}
     bad = [value for value in channels.values() if value not in Channel.values]
     if bad:
         raise MappingError(f"[channel]: unknown channels {bad}; use {', '.join(Channel.values)}")
     return Mapping(
-        source=str(document.get("source") or "import"),
+        source=_source(document),
         zone=zone,
         columns={name: str(column) for name, column in columns.items()},
         date_formats=_date_formats(document.get("dates", {})),
-        statuses=_statuses(document.get("status", {})),
+        statuses=_statuses(_table(document, "status")),
         channels=channels,
         districts=_districts(document.get("district", {})),
         encoding=_encoding(document.get("encoding", "utf-8")),
@@ -191,7 +209,7 @@ def parse_mapping(document: dict[str, Any]) -> Mapping:
 def load_mapping(path: Path) -> Mapping:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
         raise MappingError(f"cannot read {path}: {error}") from error
     return parse_mapping(document)
 

@@ -309,6 +309,14 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
             ]
         ),
         *(
+            ({"columns": {"source_id": "i", "created": "c", "service": "s"}, **wrong}, why)
+            for wrong, why in [
+                ({"channel": ["web"]}, "\\[channel\\]: give a table"),  # was a traceback
+                ({"status": "closed"}, "\\[status\\]: give a table"),
+                ({"source": "x" * 41}, "source: at most 40 characters"),  # a database error
+            ]
+        ),
+        *(
             ({"columns": {"source_id": "i", "created": "c", "service": "s"}, "encoding": name}, why)
             for name, why in [("klingon", "no encoding called"), ("utf-16", "convert the file")]
         ),
@@ -317,6 +325,24 @@ def test_the_district_column_names_the_district_and_the_location_stands_in(nyc, 
 def test_a_wrong_mapping_is_explained(document, message):
     with pytest.raises(MappingError, match=message):
         parse_mapping(document)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'source = "caf\xe9"\n'.encode("latin-1"),  # no UTF-8: was a traceback
+        b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n",  # nested past what the parser can hold
+        b"[columns\n",
+    ],
+)
+def test_a_mapping_file_that_cannot_be_read_is_explained(nyc, tmp_path, content):
+    (tmp_path / "odd.toml").write_bytes(content)
+    (tmp_path / "town.csv").write_text("id,created,service\n1,2024-01-01,x\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command(
+            "import_requests", str(tmp_path / "town.csv"), "--mapping", str(tmp_path / "odd.toml")
+        )
+    assert not ImportRun.objects.exists()
 
 
 def test_the_command_refuses_a_file_without_the_mapped_columns(nyc, tmp_path):

@@ -115,3 +115,58 @@ def test_import_districts_explains_an_unreadable_file(city, tmp_path):
     path.write_text("{not json")
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_districts", path, jurisdiction="testville.example")
+
+
+@pytest.mark.parametrize(
+    "properties, geometry, message",
+    [
+        ({"population": "1e400"}, None, "must be numbers"),  # infinity: was a traceback
+        ({"population": 10**400}, None, "must be numbers"),  # too large for a float
+        ({"population": True}, None, "must be numbers"),  # JSON true is no count
+        ({"median_household_income": "NaN"}, None, "must be numbers"),
+        ({"name": "Ward\x00One"}, None, "the name holds a NUL character"),
+        ({"ward_code": "W\x001"}, None, "the code holds a NUL character"),
+        ({}, {"type": "Polygon", "coordinates": []}, "has no area"),
+    ],
+)
+def test_import_districts_refuses_a_bad_feature_with_a_reason(
+    city, tmp_path, properties, geometry, message
+):
+    feature = _feature("9", geometry or square(-75.1, 40.0, -75.05, 40.1), **properties)
+    feature["properties"].setdefault("ward_code", "9")
+    path = tmp_path / "wards.geojson"
+    path.write_text(json.dumps(_collection(feature)))
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "import_districts", path, jurisdiction="testville.example", kind="ward",
+            code_property="ward_code",
+        )  # fmt: skip
+    assert not District.objects.filter(kind="ward").exists()
+
+
+def test_import_districts_refuses_a_code_given_twice(city, tmp_path):
+    path = tmp_path / "wards.geojson"
+    first = _feature("1", square(-75.1, 40.0, -75.05, 40.1), name="North")
+    second = _feature("1", square(-75.05, 40.0, -75.0, 40.1), name="South")
+    path.write_text(json.dumps(_collection(first, second)))
+    with pytest.raises(CommandError, match="'1' appears twice"):  # not South over North
+        call_command("import_districts", path, jurisdiction="testville.example", kind="ward")
+    assert not District.objects.filter(kind="ward").exists()
+
+
+def test_import_districts_rounds_a_fractional_population(city, tmp_path):
+    path = tmp_path / "wards.geojson"
+    feature = _feature("1", square(-75.1, 40.0, -75.05, 40.1), population=1234.6)
+    path.write_text(json.dumps(_collection(feature)))
+    call_command("import_districts", path, jurisdiction="testville.example", kind="ward")
+    assert District.objects.get(kind="ward", code="1").population == 1235
+
+
+@pytest.mark.parametrize(
+    "text", ['{"type": "FeatureCollection", "features": {"a": 1}}', "[" * 100_000 + "]" * 100_000]
+)
+def test_import_districts_explains_a_file_of_the_wrong_shape(city, tmp_path, text):
+    path = tmp_path / "odd.geojson"
+    path.write_text(text)
+    with pytest.raises(CommandError, match="features must be a list|Cannot read"):
+        call_command("import_districts", path, jurisdiction="testville.example")

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"No jurisdiction {options['jurisdiction']!r}.") from error
         try:
             collection = json.loads(options["file"].read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise CommandError(f"Cannot read {options['file']}: {error}") from error
         properties = {
             "code": options["code_property"],
