@@ -4,6 +4,12 @@ Requests are read from `requests.json` in 90-day windows (the spec's limit), pag
 `page`/`page_size` where the server supports it, and written like any import: matched on
 the remote `service_request_id`, quarantined when a date is missing or unreadable,
 `case.imported` events at the original times.
+
+The spec knows no paging: a server that has only it answers at most its limit (1,000) for
+a window and the same answer for every `page`. A window whose second page repeats its
+first is therefore read again as two halves, and so on down to a second; a second that
+still holds more than a page is an error, never a silent gap. `page_size` must not exceed
+the server's limit (a shorter answer is taken as the window's last page).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import math
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +37,10 @@ from commonweal.cases.models import Channel, ImportRun, Outcome, Status
 from commonweal.catalog.models import Jurisdiction
 
 WINDOW = dt.timedelta(days=90)
+#: a window no shorter is not split any further (the spec's times are whole seconds)
+SHORTEST_WINDOW = dt.timedelta(seconds=1)
+#: the most pages read of one window (a server that never answers a short page)
+MAX_PAGES = 10_000
 TIMEOUT = 30
 
 
@@ -57,24 +67,81 @@ def remote_requests(
     """Yield (position, request) for every request made between `since` and `until`."""
     if not base_url.startswith(("http://", "https://")):
         raise RemoteError("the base URL must start with http:// or https://")
+    if not 1 <= page_size <= 1000:
+        raise RemoteError(f"page size {page_size}: give 1 to 1,000 (the spec's limit)")
     base = base_url.rstrip("/") + "/"
-    position, start = 0, since
+    windows = []  # a stack, the earliest window on top
+    start = since
     while start < until:
-        end = min(start + WINDOW, until)
-        for page in range(1, 10_000):
-            params = {"start_date": start.isoformat(), "end_date": end.isoformat(),
-                      "page": page, "page_size": page_size}  # fmt: skip
-            if jurisdiction_id:
-                params["jurisdiction_id"] = jurisdiction_id
-            items = fetch_json(f"{base}requests.json?{urllib.parse.urlencode(params)}")
-            if not isinstance(items, list):
-                raise RemoteError(f"{base}requests.json did not answer with a list")
-            for item in items:
+        windows.append((start, min(start + WINDOW, until)))
+        start = windows[-1][1]
+    windows.reverse()
+    position = 0
+    while windows:
+        start, end = windows.pop()
+        pages = _window_pages(base, start, end, page_size, jurisdiction_id)
+        if pages is None:  # full, and the server does not page: its halves, earlier first
+            if end - start <= SHORTEST_WINDOW:
+                raise RemoteError(
+                    f"{base}requests.json lists more than {page_size} requests between"
+                    f" {start.isoformat()} and {end.isoformat()} and does not page through"
+                    " them: they cannot all be read"
+                )
+            middle = start + dt.timedelta(seconds=(end - start).total_seconds() // 2)
+            windows += [(middle, end), (start, middle)]
+            continue
+        for page in pages:
+            for item in page:
                 position += 1
                 yield position, storable(item)
-            if len(items) < page_size:
-                break
-        start = end
+
+
+def _window_pages(
+    base: str, start: dt.datetime, end: dt.datetime, page_size: int, jurisdiction_id: str | None
+) -> Iterator[list[Any]] | None:
+    """The pages of one window; None when the window is full and its second page repeats
+    the first (a server that ignores `page`). Read lazily after the first two."""
+
+    def page(number: int) -> list[Any]:
+        params = {"start_date": start.isoformat(), "end_date": end.isoformat(),
+                  "page": number, "page_size": page_size}  # fmt: skip
+        if jurisdiction_id:
+            params["jurisdiction_id"] = jurisdiction_id
+        items = fetch_json(f"{base}requests.json?{urllib.parse.urlencode(params)}")
+        if not isinstance(items, list):
+            raise RemoteError(f"{base}requests.json did not answer with a list")
+        return items
+
+    first = page(1)
+    if len(first) < page_size:
+        return iter([first])
+    second = page(2)
+    if second and _ids(second) == _ids(first):
+        return None
+    return _more_pages(page, first, second, page_size)
+
+
+def _more_pages(
+    page: Callable[[int], list[Any]], first: list[Any], second: list[Any], page_size: int
+) -> Iterator[list[Any]]:
+    yield first
+    yield second
+    previous, number = second, 2
+    while len(previous) >= page_size:
+        number += 1
+        if number > MAX_PAGES:
+            raise RemoteError(
+                f"more than {MAX_PAGES:,} pages in one window: use a bigger page size"
+            )
+        current = page(number)
+        if current and _ids(current) == _ids(previous):
+            raise RemoteError(f"page {number} repeats page {number - 1}: the server pages wrongly")
+        yield current
+        previous = current
+
+
+def _ids(items: list[Any]) -> list[Any]:
+    return [item.get("service_request_id") if isinstance(item, dict) else item for item in items]
 
 
 def storable(value: Any) -> Any:

@@ -1,6 +1,10 @@
 """`import_open311` reads another Open311 server: here a live Commonweal test server."""
 
 import datetime as dt
+import json
+import threading
+import urllib.parse
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -91,3 +95,74 @@ def test_whatever_a_remote_server_sends_is_set_aside_or_imported_never_a_crash(m
     located = ServiceRequest.objects.filter(jurisdiction=mirror).values_list("source_id", "lat")
     assert dict(located) == {"R1": None, "R3": None, "R4": None}
     assert run.problems["missing location"] == 4  # R2 set aside, its warning counted too
+
+
+class SpecOnlyServer:
+    """Another city's Open311 server that has only what the spec says: `requests.json`
+    filtered by start_date and end_date (both included), newest first, at most `limit`
+    requests, and no paging (`page` and `page_size` ignored). Served over real HTTP."""
+
+    def __init__(self, made: list[dt.datetime], limit: int) -> None:
+        self.made, self.limit = made, limit
+        self.asked = 0
+        self.server = make_server("127.0.0.1", 0, self.answer, handler_class=_Quiet)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_port}/open311/v2/"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, environ, start_response):
+        self.asked += 1
+        query = urllib.parse.parse_qs(environ["QUERY_STRING"])
+        start, end = (dt.datetime.fromisoformat(query[k][0]) for k in ("start_date", "end_date"))
+        listed = sorted((m for m in self.made if start <= m <= end), reverse=True)
+        items = [
+            {"service_request_id": f"S{self.made.index(m)}", "service_code": "pothole",
+             "status": "open", "requested_datetime": m.isoformat()}
+            for m in listed[: self.limit]
+        ]  # fmt: skip
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(items).encode()]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_server_that_does_not_page_is_read_in_shorter_windows_and_nothing_is_lost(mirror):
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    made = [now - dt.timedelta(days=40, hours=7 * n, seconds=13 * n) for n in range(23)]
+    with SpecOnlyServer(made, limit=4) as base:
+        run = import_open311(base, mirror, now - dt.timedelta(days=120), now, page_size=4)
+    copied = ServiceRequest.objects.filter(jurisdiction=mirror)
+    assert sorted(copied.values_list("source_id", flat=True)) == sorted(f"S{n}" for n in range(23))
+    assert run.created == 23 and run.quarantined == 0  # before: the same 4, page after page
+    assert find_break(mirror)[1] is None
+
+
+def test_more_requests_in_one_second_than_a_page_of_a_server_that_does_not_page_is_an_error(
+    mirror,
+):
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    crowd = [now - dt.timedelta(days=3)] * 5  # five requests in the same second
+    with SpecOnlyServer(crowd, limit=4) as base, pytest.raises(CommandError, match="cannot all"):
+        call_command(
+            "import_open311", base, "--since", "2026-05-01", "--page-size", "4",
+            "--jurisdiction", "mirror.example",
+        )  # fmt: skip
+    assert not ServiceRequest.objects.exists() and not ImportRun.objects.exists()
+
+
+@pytest.mark.parametrize("size", ["0", "1001"])
+def test_a_page_size_the_spec_does_not_allow_is_refused(mirror, size):
+    with pytest.raises(CommandError, match="give 1 to 1,000"):
+        call_command(
+            "import_open311", "http://127.0.0.1:9/open311/v2/", "--page-size", size,
+            "--jurisdiction", "mirror.example",
+        )  # fmt: skip

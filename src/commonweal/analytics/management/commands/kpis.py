@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from typing import Any
@@ -15,12 +16,14 @@ from commonweal.core import dates
 
 
 def _date(text: str) -> dt.date:
+    """An option's day. Its errors are argparse's, which the parser reports as a usage error
+    (a CommandError raised while parsing escaped as a traceback)."""
     try:
         day = dt.date.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
     if not dates.day_in_range(day):
-        raise CommandError(f"{text!r}: the day {dates.OUT_OF_RANGE}")
+        raise argparse.ArgumentTypeError(f"{text!r}: the day {dates.OUT_OF_RANGE}")
     return day
 
 
