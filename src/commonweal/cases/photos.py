@@ -41,7 +41,9 @@ def clean_photo(upload: UploadedFile) -> tuple[bytes, str]:
             if image.width * image.height > MAX_PIXELS:
                 raise ValidationError({"media": [_("The photo has too many pixels.")]})
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            # written again inside the check: a file can decode to what its format cannot
+            # hold (an animated WebP declaring a canvas wider than WebP's 16,383 pixels)
+            cleaned = _reencode(ImageOps.exif_transpose(image), image.format)
     except (
         UnidentifiedImageError,
         OSError,
@@ -51,7 +53,7 @@ def clean_photo(upload: UploadedFile) -> tuple[bytes, str]:
         Image.DecompressionBombWarning,
     ) as error:
         raise ValidationError({"media": [_("The file is not a photo we can read.")]}) from error
-    return _reencode(upright, image.format), FORMATS[image.format]
+    return cleaned, FORMATS[image.format]
 
 
 def _reencode(image: Image.Image, format_: str) -> bytes:

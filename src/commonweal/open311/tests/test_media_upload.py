@@ -69,6 +69,29 @@ def test_a_valid_report_with_a_bad_photo_writes_nothing(client, city, api_key, m
     assert not ServiceRequest.objects.exists()
 
 
+def webp_wider_than_webp_allows() -> bytes:
+    """An animated WebP whose canvas (VP8X) says 20,000 pixels wide: Pillow decodes it, and
+    WebP cannot hold it written again (its limit is 16,383), found by mutating files."""
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ("red", "blue")]
+    output = io.BytesIO()
+    frames[0].save(output, format="WEBP", save_all=True, append_images=frames[1:])
+    data = bytearray(output.getvalue())
+    assert data[12:16] == b"VP8X"
+    data[24:27] = (20_000 - 1).to_bytes(3, "little")  # the canvas width less one
+    return bytes(data)
+
+
+def test_a_photo_that_cannot_be_written_again_is_refused_not_a_server_error(
+    client, city, api_key, media_root
+):
+    upload = SimpleUploadedFile("wide.webp", webp_wider_than_webp_allows(), "image/webp")
+    response = post(client, api_key, upload)
+    assert response.status_code == 400  # was a 500
+    assert response.json()[0]["description"].startswith("media:")
+    assert not ServiceRequest.objects.exists()
+    assert not list(media_root.rglob("*.*"))
+
+
 def test_other_files_in_the_media_folder_are_not_served(client, city, media_root):
     (media_root / "secret.txt").write_text("x")
     assert client.get("/media/secret.txt").status_code == 404
