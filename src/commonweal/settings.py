@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "commonweal.core.middleware.NulPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -98,6 +99,7 @@ API_MIDDLEWARE = [
         "CsrfViewMiddleware",
         "AuthenticationMiddleware",
         "MessageMiddleware",
+        "NulPathMiddleware",
     }
 ]
 #: where the API's handler takes over (PATH_INFO, after any script prefix)

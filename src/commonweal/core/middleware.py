@@ -1,10 +1,11 @@
-"""Middleware of our own: only what Django's would do more slowly for the API."""
+"""Middleware of our own: what Django's would do more slowly for the API, and a guard."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponseBase
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -26,3 +27,19 @@ class ApiLocaleMiddleware:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NulPathMiddleware:
+    """A page whose path holds a NUL character is not found: no text in the database can
+    hold one, so it names nothing, and PostgreSQL refuses a lookup of it outright (a 500 on
+    every page that looks up a path's id or token, found by sending odd paths). The API
+    refuses NULs itself, in its error format (`open311.views.refuse_nul_characters`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        path = request.path_info
+        if "\x00" in path and not path.startswith(settings.API_PATH_PREFIX):
+            raise Http404("no page has a NUL character in its address")
+        return self.get_response(request)

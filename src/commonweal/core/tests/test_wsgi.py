@@ -51,7 +51,15 @@ def test_the_api_handler_leaves_out_the_sites_session_csrf_auth_and_static_files
         "SecurityMiddleware", "ApiLocaleMiddleware", "CommonMiddleware", "XFrameOptionsMiddleware",
     ]  # fmt: skip
     site = middleware_of(site_handler)
-    assert len(site) == 9 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
+    assert len(site) == 10 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
+    assert "NulPathMiddleware" in site  # the API refuses NULs itself, in its own format
+
+
+def test_a_nul_in_the_path_is_a_page_not_found_or_the_apis_own_error(city):
+    status, _headers, _body = call("get", "/track/AB\x00CD/")
+    assert status == 404
+    status, _headers, body = call("get", "/open311/v2/requests/AB\x00CD.json")
+    assert status == 400 and b"NUL character" in body
 
 
 def test_the_api_keeps_its_security_headers_language_and_length_and_sets_no_cookie(city):
