@@ -42,6 +42,9 @@ SHORTEST_WINDOW = dt.timedelta(seconds=1)
 #: the most pages read of one window (a server that never answers a short page)
 MAX_PAGES = 10_000
 TIMEOUT = 30
+#: the largest answer read for one page (1,000 requests are a few MB): a server sending more
+#: is refused rather than filling this process's memory
+MAX_PAGE_BYTES = 64 * 1024 * 1024
 
 
 class RemoteError(Exception):
@@ -52,9 +55,15 @@ def fetch_json(url: str) -> Any:
     request = urllib.request.Request(url, headers={"User-Agent": "Commonweal import_open311"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return json.load(response)
-    except (OSError, ValueError) as error:
+            body = response.read(MAX_PAGE_BYTES + 1)
+    except OSError as error:
         raise RemoteError(f"{url}: {error}") from error
+    if len(body) > MAX_PAGE_BYTES:
+        raise RemoteError(f"{url}: the answer is larger than {MAX_PAGE_BYTES:,} bytes")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise RemoteError(f"{url}: not JSON ({error})") from error
 
 
 def remote_requests(

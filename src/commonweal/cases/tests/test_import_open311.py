@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from commonweal.cases.importing import UNREADABLE_TEXT, import_rows
+from commonweal.cases.importing import UNREADABLE_TEXT, import_rows, open311
 from commonweal.cases.importing.open311 import import_open311, parse_remote, storable
 from commonweal.cases.log import find_break
 from commonweal.cases.models import CaseEvent, ImportRun, QuarantinedRow, ServiceRequest
@@ -97,15 +97,11 @@ def test_whatever_a_remote_server_sends_is_set_aside_or_imported_never_a_crash(m
     assert run.problems["missing location"] == 4  # R2 set aside, its warning counted too
 
 
-class SpecOnlyServer:
-    """Another city's Open311 server that has only what the spec says: `requests.json`
-    filtered by start_date and end_date (both included), newest first, at most `limit`
-    requests, and no paging (`page` and `page_size` ignored). Served over real HTTP."""
+class Served:
+    """A WSGI app served over real HTTP on a free port, as another city's server."""
 
-    def __init__(self, made: list[dt.datetime], limit: int) -> None:
-        self.made, self.limit = made, limit
-        self.asked = 0
-        self.server = make_server("127.0.0.1", 0, self.answer, handler_class=_Quiet)
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> str:
@@ -116,8 +112,16 @@ class SpecOnlyServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def answer(self, environ, start_response):
-        self.asked += 1
+
+class SpecOnlyServer:
+    """Another city's Open311 server that has only what the spec says: `requests.json`
+    filtered by start_date and end_date (both included), newest first, at most `limit`
+    requests, and no paging (`page` and `page_size` ignored)."""
+
+    def __init__(self, made: list[dt.datetime], limit: int) -> None:
+        self.made, self.limit = made, limit
+
+    def __call__(self, environ, start_response):
         query = urllib.parse.parse_qs(environ["QUERY_STRING"])
         start, end = (dt.datetime.fromisoformat(query[k][0]) for k in ("start_date", "end_date"))
         listed = sorted((m for m in self.made if start <= m <= end), reverse=True)
@@ -138,7 +142,7 @@ class _Quiet(WSGIRequestHandler):
 def test_a_server_that_does_not_page_is_read_in_shorter_windows_and_nothing_is_lost(mirror):
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     made = [now - dt.timedelta(days=40, hours=7 * n, seconds=13 * n) for n in range(23)]
-    with SpecOnlyServer(made, limit=4) as base:
+    with Served(SpecOnlyServer(made, limit=4)) as base:
         run = import_open311(base, mirror, now - dt.timedelta(days=120), now, page_size=4)
     copied = ServiceRequest.objects.filter(jurisdiction=mirror)
     assert sorted(copied.values_list("source_id", flat=True)) == sorted(f"S{n}" for n in range(23))
@@ -151,7 +155,8 @@ def test_more_requests_in_one_second_than_a_page_of_a_server_that_does_not_page_
 ):
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     crowd = [now - dt.timedelta(days=3)] * 5  # five requests in the same second
-    with SpecOnlyServer(crowd, limit=4) as base, pytest.raises(CommandError, match="cannot all"):
+    server = Served(SpecOnlyServer(crowd, limit=4))
+    with server as base, pytest.raises(CommandError, match="cannot all"):
         call_command(
             "import_open311", base, "--since", "2026-05-01", "--page-size", "4",
             "--jurisdiction", "mirror.example",
@@ -166,3 +171,23 @@ def test_a_page_size_the_spec_does_not_allow_is_refused(mirror, size):
             "import_open311", "http://127.0.0.1:9/open311/v2/", "--page-size", size,
             "--jurisdiction", "mirror.example",
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"[" + b'{"service_request_id": "x"},' * 20_000 + b"{}]", "larger than 100,000 bytes"),
+        (b"[" * 40_000 + b"]" * 40_000, "not JSON"),  # nested past what the parser holds
+        (b"<html>busy</html>", "not JSON"),
+    ],
+)
+def test_an_answer_too_large_or_not_json_imports_nothing(mirror, monkeypatch, body, message):
+    monkeypatch.setattr(open311, "MAX_PAGE_BYTES", 100_000)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    with Served(app) as base, pytest.raises(CommandError, match=message):
+        call_command("import_open311", base, "--jurisdiction", "mirror.example")
+    assert not ServiceRequest.objects.exists() and not ImportRun.objects.exists()
