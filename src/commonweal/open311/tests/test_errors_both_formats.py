@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from commonweal.cases.models import ServiceRequest
 from commonweal.catalog.models import Jurisdiction
 from commonweal.open311.tests.conftest import BASE, parse_xml
 
@@ -84,3 +85,20 @@ def test_the_endpoints_root_is_an_open311_404_that_points_to_discovery(client, c
     response = client.get(f"{BASE}/")
     assert response.status_code == 404 and codes_of(response, "xml") == [404]
     assert "discovery.xml" in parse_xml(response).findtext("error/description")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("path", ["requests", "servicerequestupdates"])
+@pytest.mark.parametrize(
+    "fields, status",
+    [
+        ({"description": "x" * 3_000_000}, 413),  # past Django's 2.5 MB of fields: was a 500
+        ({f"field{n}": "1" for n in range(1_500)}, 400),  # past its 1,000 fields: was a 500
+    ],
+)
+def test_a_post_past_the_servers_limits_is_refused_in_the_asked_format(
+    client, history, api_key, fmt, path, fields, status
+):
+    response = client.post(f"{BASE}/{path}.{fmt}", {**fields, "api_key": api_key})
+    assert response.status_code == status and codes_of(response, fmt) == [status]
+    assert ServiceRequest.objects.count() == 3  # the history's: nothing written
