@@ -35,6 +35,11 @@ class ServiceRequestAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # the list names each row's district; its boundary (a real city's can be megabytes
+        # of GeoJSON) would otherwise be read and parsed once per row
+        return super().get_queryset(request).defer("district__boundary")
+
 
 @admin.register(models.CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):

@@ -55,6 +55,7 @@ from commonweal.catalog.geo import district_index
 from commonweal.catalog.geocoding import geocoder
 from commonweal.catalog.models import (
     Department,
+    District,
     Jurisdiction,
     Priority,
     Service,
@@ -473,7 +474,7 @@ def created_data(case: ServiceRequest) -> dict[str, Any]:
     return {
         "service_code": case.service.service_code,
         "department": case.department.code,
-        "district": case.district.code if case.district_id else None,  # type: ignore[union-attr]
+        "district": district_code(case),
         "channel": case.channel,
         "priority": case.priority,
         "has_location": case.lat is not None,
@@ -481,6 +482,16 @@ def created_data(case: ServiceRequest) -> dict[str, Any]:
         "acknowledge_due": json_value(case.acknowledge_due),
         "resolve_due": json_value(case.resolve_due),
     }
+
+
+def district_code(case: ServiceRequest) -> str | None:
+    """The code of the request's district, read without its boundary: a city's council
+    districts can be megabytes of GeoJSON, which `case.district` reads and parses whole."""
+    if case.district_id is None:
+        return None
+    if ServiceRequest.district.is_cached(case):
+        return case.district.code  # type: ignore[union-attr]
+    return District.objects.values_list("code", flat=True).get(pk=case.district_id)
 
 
 def unused_public_ids(count: int) -> list[str]:

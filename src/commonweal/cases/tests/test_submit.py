@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commonweal.cases import services
 from commonweal.cases.models import CaseEvent, Channel, Requester, ServiceRequest, Status
@@ -45,6 +47,17 @@ def test_a_valid_report_gets_an_id_district_due_times_and_one_event(city):
     )
     assert "Rosa" not in str(event.data) and "rosa@" not in str(event.data)
     assert case.requester.email == "rosa@example.org"
+
+
+def test_a_report_reads_no_district_boundary_after_placing_it(city):
+    """The placing reads boundaries once per process (a cached index); the event names the
+    district by its code, read without its boundary, which for a real city's council
+    districts can be megabytes of GeoJSON on every report."""
+    submit(city)  # the district index is built and cached
+    with CaptureQueriesContext(connection) as queries:
+        case = submit(city)
+    assert not [q["sql"] for q in queries if '"catalog_district"."boundary"' in q["sql"]]
+    assert CaseEvent.objects.get(request=case).data["district"] == city.west.code
 
 
 def test_an_urgent_report_follows_the_urgent_standard(city):

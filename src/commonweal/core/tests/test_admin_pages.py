@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commonweal.cases.models import CaseEvent
@@ -30,6 +32,14 @@ def admin_client(client, city, pothole_request):
 @pytest.mark.parametrize("page", PAGES)
 def test_the_changelist_and_a_change_page_open(admin_client, page):
     assert admin_client.get(reverse(f"admin:{page}_changelist")).status_code == 200
+
+
+def test_the_list_of_requests_reads_no_district_boundary(admin_client, pothole_request):
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(reverse("admin:cases_servicerequest_changelist"))
+    assert page.status_code == 200 and pothole_request.public_id in page.content.decode()
+    assert pothole_request.district.name in page.content.decode()  # the district still named
+    assert not [q["sql"] for q in queries if '"catalog_district"."boundary"' in q["sql"]]
 
 
 def test_a_request_page_shows_no_requester_or_description(admin_client, pothole_request):
