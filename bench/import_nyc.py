@@ -105,7 +105,7 @@ def rows_again(bulk: bool = False) -> float:
             cursor.execute("DELETE FROM cases_servicerequest")
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        rebuild = drop_secondary_indexes(cursor) if bulk else []
+        rebuild = drop_indexes_and_keys(cursor) if bulk else []
         for table in TABLES:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
@@ -119,7 +119,7 @@ def rows_again(bulk: bool = False) -> float:
     return time.perf_counter() - started
 
 
-def drop_secondary_indexes(cursor: Any) -> list[str]:
+def drop_indexes_and_keys(cursor: Any) -> list[str]:
     """Drop the two tables' foreign keys, unique constraints and indexes but their primary
     keys; return the statements that add them again (and so check every row)."""
     cursor.execute(

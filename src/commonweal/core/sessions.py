@@ -11,10 +11,6 @@ class SessionStore(db.SessionStore):
     one holding a NUL (a 500 on every signed-in page, found by sending odd cookies)."""
 
     def _validate_session_key(self, session_key: str | None) -> bool:
-        # Django's own rule (at least 8 characters), then the alphabet of its keys
-        return bool(
-            session_key
-            and len(session_key) >= 8
-            and session_key.isascii()
-            and session_key.isalnum()
-        )
+        # Django's own rule first (the stubs do not declare it), then the alphabet of its keys
+        valid = super()._validate_session_key(session_key)  # type: ignore[misc]
+        return bool(valid and session_key and session_key.isascii() and session_key.isalnum())

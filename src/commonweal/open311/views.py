@@ -12,7 +12,12 @@ import secrets
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -81,7 +86,11 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         text = f"The request's fields are larger than {limit:.1f} MB (a photo may be 10 MB)."
         return respond([{"code": 413, "description": text}], "errors", "error", 413)
     if isinstance(exc, SuspiciousOperation):  # too many fields or files, and the like
-        text = f"The request cannot be read: {exc}"
+        text = (
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields."
+            if isinstance(exc, TooManyFieldsSent)
+            else f"The request cannot be read: {exc}"
+        )
         return respond([{"code": 400, "description": text}], "errors", "error", 400)
     if isinstance(exc, exceptions.APIException):
         status = exc.status_code if exc.status_code in (404, 405, 406, 415) else 400

@@ -124,11 +124,14 @@ class SpecOnlyServer:
     def __call__(self, environ, start_response):
         query = urllib.parse.parse_qs(environ["QUERY_STRING"])
         start, end = (dt.datetime.fromisoformat(query[k][0]) for k in ("start_date", "end_date"))
-        listed = sorted((m for m in self.made if start <= m <= end), reverse=True)
+        listed = sorted(
+            ((made, number) for number, made in enumerate(self.made) if start <= made <= end),
+            reverse=True,
+        )  # newest first; requests made in the same second keep ids of their own
         items = [
-            {"service_request_id": f"S{self.made.index(m)}", "service_code": "pothole",
-             "status": "open", "requested_datetime": m.isoformat()}
-            for m in listed[: self.limit]
+            {"service_request_id": f"S{number}", "service_code": "pothole",
+             "status": "open", "requested_datetime": made.isoformat()}
+            for made, number in listed[: self.limit]
         ]  # fmt: skip
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(items).encode()]
