@@ -233,10 +233,45 @@ def weekly_median_hours(weekly_hist: pd.DataFrame) -> pd.DataFrame:
     return time_percentiles(weekly_hist, by="week", quantiles=(0.5,))
 
 
-def control_charts_for(weekly: pd.DataFrame, weekly_hist: pd.DataFrame) -> dict[str, Any]:
+def whole_weeks_between(
+    first_day: dt.date | None, last_day: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first Monday on or after `first_day` and the last Sunday on or before `last_day`
+    (None where there is no bound): the whole weeks (Monday to Sunday) inside those days."""
+    first = first_day + dt.timedelta(days=-first_day.weekday() % 7) if first_day else None
+    last = last_day - dt.timedelta(days=(last_day.weekday() + 1) % 7) if last_day else None
+    return first, last
+
+
+def whole_weeks(
+    frame: pd.DataFrame, first_day: dt.date | None, last_day: dt.date | None
+) -> pd.DataFrame:
+    """The rows of a per-week frame (`week`: the Monday a week starts on) for weeks whose seven
+    days all lie from `first_day` to `last_day` (None: no bound). A week cut short by the
+    period's first or last day, or not over yet, holds fewer days than the others, and a
+    control chart would flag it for that alone (and draw every limit nearer to it)."""
+    first, last = whole_weeks_between(first_day, last_day)
+    weeks = pd.to_datetime(frame["week"])
+    keep = pd.Series(True, index=frame.index)
+    if first is not None:
+        keep &= weeks >= pd.Timestamp(first)
+    if last is not None:
+        keep &= weeks + pd.Timedelta(days=6) <= pd.Timestamp(last)
+    return frame[keep]
+
+
+def control_charts_for(
+    weekly: pd.DataFrame,
+    weekly_hist: pd.DataFrame,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> dict[str, Any]:
     """The three charts of the dashboard, each with its weeks:
     XmR of weekly median time to close, p-chart of the weekly share of standards missed
-    (weeks with requests due), c-chart of weekly volume."""
+    (weeks with requests due), c-chart of weekly volume. Only whole weeks from `first_day`
+    to `last_day` are charted (`whole_weeks`)."""
+    weekly = whole_weeks(weekly, first_day, last_day)
+    weekly_hist = whole_weeks(weekly_hist, first_day, last_day)
     charts: dict[str, Any] = {}
     medians = weekly_median_hours(weekly_hist).dropna(subset=["median_hours"])
     if len(medians) >= 2:

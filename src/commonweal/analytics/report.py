@@ -245,11 +245,22 @@ def surveys(engine: Engine, where: Slice) -> dict[str, Any]:
     return {**figures, "drivers": records(drivers)}
 
 
+def charted_days(engine: Engine, where: Slice) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day the control charts count: the slice's, but never the day of the
+    snapshot's refresh or a later one, which are not over (`kpis.whole_weeks`)."""
+    last = where.end
+    if engine.as_of is not None:
+        before = engine.as_of - dt.timedelta(days=1)
+        last = before if last is None else min(last, before)
+    return where.start, last
+
+
 def charts(engine: Engine, where: Slice) -> dict[str, Any]:
-    """The control charts as plain data: weeks, values, limits, signals with reasons."""
+    """The control charts as plain data: weeks, values, limits, signals with reasons (whole
+    weeks only, `charted_days`)."""
     out: dict[str, Any] = {}
     for name, (weeks, chart) in kpis.control_charts_for(
-        engine.weekly(where), engine.weekly_histogram(where)
+        engine.weekly(where), engine.weekly_histogram(where), *charted_days(engine, where)
     ).items():
         out[name] = {
             "kind": chart.kind,

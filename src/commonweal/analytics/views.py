@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commonweal.analytics import charts, report
+from commonweal.analytics import charts, kpis, report
 from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, ready_engine
 from commonweal.catalog.models import District
 from commonweal.console.access import staff_required
@@ -227,6 +227,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/dashboard.html", context)
 
 
+def _charted_weeks(engine: Engine, where: Slice) -> tuple[dt.date, dt.date] | None:
+    """The Monday and Sunday the control charts' whole weeks run between; None when the
+    slice holds no whole week or is open-ended."""
+    first, last = kpis.whole_weeks_between(*report.charted_days(engine, where))
+    if first is None or last is None or first > last:
+        return None
+    return first, last
+
+
 def _dashboard_figures(
     engine: Engine, where: Slice, names: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
@@ -257,6 +266,7 @@ def _dashboard_figures(
         "slice": where,
         "summary": figures["summary"][0],
         "control": chart_blocks,
+        "charted_weeks": _charted_weeks(engine, where),
         "pareto_svg": charts.pareto_chart(figures["pareto"], _("Requests by service (Pareto)")),
         "equity_svg": charts.equity_map(
             equity, boundaries, _("Type-adjusted gap in standards met")

@@ -226,6 +226,34 @@ def test_control_charts_need_two_weeks_and_skip_weeks_with_nothing_due():
     assert [week.date() for week in weeks_x] == weeks
 
 
+def test_whole_weeks_run_from_the_first_monday_to_the_last_sunday_inside_the_days():
+    tuesday, sunday, monday = dt.date(2026, 1, 6), dt.date(2026, 2, 1), dt.date(2026, 1, 5)
+    assert kpis.whole_weeks_between(tuesday, sunday) == (dt.date(2026, 1, 12), sunday)
+    assert kpis.whole_weeks_between(monday, dt.date(2026, 1, 31)) == (monday, dt.date(2026, 1, 25))
+    assert kpis.whole_weeks_between(None, None) == (None, None)
+
+
+def test_control_charts_count_whole_weeks_only():
+    """A week cut short by the period's ends, or not over yet, holds fewer days: charted, it
+    was flagged beyond the limits for that alone and drew the centre line towards it."""
+    weeks = [dt.date(2026, 1, 5), dt.date(2026, 1, 12), dt.date(2026, 1, 19), dt.date(2026, 1, 26)]
+    weekly = pd.DataFrame(
+        {"week": weeks, "created": [3, 40, 44, 6], "due": [2, 10, 10, 1], "met": [2, 9, 5, 0]}
+    )
+    hist = pd.DataFrame({"week": weeks, "bin": [500, 510, 520, 530], "n": [1, 1, 1, 1]})
+    cut = kpis.control_charts_for(weekly, hist, dt.date(2026, 1, 6), dt.date(2026, 1, 31))
+    for name in ("volume", "standards_missed", "median_time_to_close"):
+        assert cut[name][0] == weeks[1:3]
+    assert cut["volume"][1].center == pytest.approx(42.0)
+    assert cut["volume"][1].signals == []
+    every = kpis.control_charts_for(weekly, hist, dt.date(2026, 1, 5), dt.date(2026, 2, 1))
+    assert every["volume"][0] == weeks
+    as_read = hist.assign(week=pd.to_datetime(hist["week"]))  # the engine's datetime64
+    kept = kpis.whole_weeks(as_read, dt.date(2026, 1, 6), None)
+    assert [week.date() for week in kept["week"]] == weeks[1:]
+    assert kpis.whole_weeks(weekly.head(0), dt.date(2026, 1, 6), None).empty
+
+
 def test_records_hand_over_plain_values():
     import numpy as np
 

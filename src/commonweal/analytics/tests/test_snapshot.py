@@ -638,6 +638,32 @@ def test_the_dashboard_shows_tiles_charts_and_their_text(city, history, client):
     assert client.get("/console/performance/", {"to": "9999-12-31"}).status_code == 400
 
 
+def test_control_charts_leave_out_weeks_cut_short_or_not_over(city, client):
+    """One request a week, made on Wednesdays, and one more on the day of the refresh: a
+    period from a Tuesday charts neither its first week (cut short) nor the week of the
+    refresh (not over), on the API and on the dashboard, in both languages."""
+    for day in (4, 11, 18, 25):
+        with time_machine.travel(dt.datetime(2026, 3, day, 15, tzinfo=UTC), tick=False):
+            services.submit(
+                city.resident, service=city.pothole, channel="web", description=f"Hole {day}",
+                attributes={"lane": "left"}, lat=40.05, long=-75.05,
+            )  # fmt: skip
+    with time_machine.travel(dt.datetime(2026, 3, 25, 18, tzinfo=UTC), tick=False):
+        snapshot.refresh()
+    client.force_login(city.sam)
+    period = {"from": "2026-03-03", "to": "2026-03-31"}
+    answer = client.get("/console/performance/api/control-charts.json", period).json()
+    assert answer["data"]["volume"]["weeks"] == ["2026-03-09", "2026-03-16"]
+    assert answer["data"]["volume"]["signals"] == []
+    page = client.get("/console/performance/", period).content.decode()
+    assert "from Monday, March 9, 2026 to Sunday, March 22, 2026" in page
+    with translation.override("es"):
+        page = client.get("/console/performance/", period, HTTP_ACCEPT_LANGUAGE="es")
+    assert "del lunes 9 de marzo de 2026 al domingo 22 de marzo de 2026" in page.content.decode()
+    short = client.get("/console/performance/", {"from": "2026-03-03", "to": "2026-03-12"})
+    assert "data-charted-weeks" not in short.content.decode()  # not one whole week
+
+
 def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):
     """Drawing is most of a dashboard page's time: the same slice of the same snapshot draws
     nothing again; another language or new figures draw afresh. Every chart drawn here is
