@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
+from django.db.models import F, QuerySet
 from django.utils import translation
 
 from commonweal.analytics import kpis
@@ -21,6 +22,7 @@ from commonweal.cases.models import Channel
 from commonweal.catalog.i18n import localized
 from commonweal.catalog.models import Department, District, Service
 from commonweal.core.caching import remembered
+from commonweal.feedback.surveys import DRIVER_NAMES
 
 #: the KPIs the API serves, each a function of (engine, slice, by)
 SUMMARY_COLUMNS = [
@@ -125,11 +127,20 @@ def equity_and_pareto(
     return records(kpis.equity_gap(frame)), records(kpis.pareto(volume))
 
 
-def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
-    """Districts with population and income, from the catalogue (small; read each time)."""
-    rows = District.objects.all()
+def measured_districts(jurisdiction: str | None = None) -> QuerySet[District]:
+    """The districts the snapshot's figures are by: of the kind requests are placed in
+    (`Jurisdiction.district_kind`), not other maps over the same streets (neighbourhoods),
+    which would count as districts with no requests, or lend a district of the same code
+    their name or boundary."""
+    rows = District.objects.filter(kind=F("jurisdiction__district_kind"))
     if jurisdiction:
         rows = rows.filter(jurisdiction__jurisdiction_id=jurisdiction)
+    return rows
+
+
+def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
+    """Districts with population and income, from the catalogue (small; read each time)."""
+    rows = measured_districts(jurisdiction)
     data = list(rows.values_list("code", "name", "population", "median_household_income"))
     return pd.DataFrame(data, columns=["district", "name", "population", "income"]).astype(
         {"population": "float", "income": "float"}
@@ -137,20 +148,20 @@ def district_frame(jurisdiction: str | None = None) -> pd.DataFrame:
 
 
 def catalogue_names(jurisdiction: str | None = None) -> dict[str, dict[str, str]]:
-    """What people call the codes the snapshot keeps, by dimension and code: departments and
-    services (in the active language), districts and channels."""
+    """What people call the codes the snapshot keeps, by dimension and code: departments,
+    services, channels and survey drivers (in the active language), and districts."""
     departments = Department.objects.all()
     services = Service.objects.all()
-    districts = District.objects.all()
+    districts = measured_districts(jurisdiction)
     if jurisdiction:
         departments = departments.filter(jurisdiction__jurisdiction_id=jurisdiction)
         services = services.filter(jurisdiction__jurisdiction_id=jurisdiction)
-        districts = districts.filter(jurisdiction__jurisdiction_id=jurisdiction)
     return {
         "department": {d.code: localized(d, "name") for d in departments},
         "service": {s.service_code: localized(s, "service_name") for s in services},
         "district": dict(districts.values_list("code", "name")),
         "channel": {str(code): str(label) for code, label in Channel.choices},
+        "driver": {code: str(label) for code, label in DRIVER_NAMES.items()},
     }
 
 
@@ -174,6 +185,8 @@ def name_kpi(kpi: str, answer: Any, by: str | None, names: dict[str, dict[str, s
     dimension = by if kpi == "summary" else KEYED_BY.get(kpi)
     if dimension is not None:
         name_rows(answer, dimension, names)
+    if kpi == "surveys":
+        name_rows(answer["drivers"], "driver", names)
 
 
 def kpi_table(answer: Any) -> pd.DataFrame:
@@ -191,9 +204,11 @@ def _table_rows(answer: Any) -> list[dict[str, Any]]:
         return answer
     if "districts" in answer:
         return list(answer["districts"])
-    if "drivers" in answer:  # each driver's row carries the survey's own figures
+    if "drivers" in answer:  # each driver's row, its code first, carries the survey's figures
         figures = {k: v for k, v in answer.items() if k != "drivers"}
-        return [{**figures, **driver} for driver in answer["drivers"]] or [figures]
+        return [
+            {"driver": driver["driver"], **figures, **driver} for driver in answer["drivers"]
+        ] or [figures]
     return [
         {"chart": name, "week": week, "value": value, "center": chart["center"]}
         for name, chart in answer.items()
@@ -223,6 +238,7 @@ def name_dashboard(figures: dict[str, Any], names: dict[str, dict[str, str]]) ->
     name_rows(figures["by_department"], "department", names)
     name_rows(figures["pareto"], "service", names)
     name_rows(figures["equity"], "district", names)
+    name_rows(figures["surveys"]["drivers"], "driver", names)
     figures["equity"].sort(key=lambda row: str(row["name"]).casefold())
 
 
@@ -233,6 +249,7 @@ def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:
         districts = districts[districts["district"] == where.district]
     frame, correlation = kpis.per_thousand(created, districts)
     frame = frame[frame["population"].notna() | (frame["requests"] > 0)]
+    frame = frame.sort_values("name", key=lambda names: names.str.casefold(), na_position="last")
     return {"districts": records(frame), "correlation_with_income": correlation}
 
 

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 
 from commonweal.analytics import charts, kpis, report
 from commonweal.analytics.engine import BREAKDOWNS, Engine, Slice, ready_engine
-from commonweal.catalog.models import District
 from commonweal.console.access import staff_required
 from commonweal.core import dates
 from commonweal.core.forms import style
@@ -70,9 +69,10 @@ class DashboardForm(SliceForm):
 
     def __init__(self, *args: Any, names: dict[str, dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for dimension, known in names.items():
-            by_name = sorted(known.items(), key=lambda item: item[1].casefold())
-            self.fields[dimension].widget = forms.Select(choices=[("", _("All")), *by_name])
+        for dimension, field in self.fields.items():
+            if dimension in names:  # (the names of survey drivers are no filter)
+                by_name = sorted(names[dimension].items(), key=lambda item: item[1].casefold())
+                field.widget = forms.Select(choices=[("", _("All")), *by_name])
         style(self)
 
 
@@ -260,7 +260,11 @@ def _dashboard_figures(
     report.name_dashboard(figures, names)
     equity = figures["equity"]
     codes = [row["district"] for row in equity]
-    boundaries = dict(District.objects.filter(code__in=codes).values_list("code", "boundary"))
+    boundaries = dict(
+        report.measured_districts(where.jurisdiction)
+        .filter(code__in=codes)
+        .values_list("code", "boundary")
+    )
     return {
         **figures,
         "slice": where,

@@ -59,6 +59,21 @@ A11_2023_DRIVERS = {
 }
 
 
+#: what a driver is called where its figures are shown (the dashboard, the KPI API)
+DRIVER_NAMES = {
+    "satisfaction": gettext_lazy("Satisfaction"),
+    "confidence": gettext_lazy("Confidence and trust"),
+    "effectiveness": gettext_lazy("Effectiveness"),
+    "ease": gettext_lazy("Ease"),
+    "efficiency": gettext_lazy("Efficiency and speed"),
+    "equity": gettext_lazy("Equity and fairness"),
+    "employee": gettext_lazy("Employee helpfulness"),
+    "transparency": gettext_lazy("Transparency"),
+    "humanity": gettext_lazy("Respect"),
+    "other": gettext_lazy("Something else"),
+}
+
+
 def settings_for(case: ServiceRequest) -> SurveySettings:
     """Return the jurisdiction's survey settings (the classic A-11 form when none are set)."""
     found = SurveySettings.objects.filter(jurisdiction_id=case.jurisdiction_id).first()

@@ -33,8 +33,10 @@ from commonweal.cases.authority import Actor
 from commonweal.cases.errors import CaseError
 from commonweal.cases.log import find_break
 from commonweal.cases.models import CaseEvent, ServiceRequest
+from commonweal.catalog.models import DistrictKind
 from commonweal.feedback import surveys
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
+from commonweal.testing import DistrictFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UTC = dt.UTC
@@ -395,7 +397,7 @@ def test_survey_answers_reach_the_snapshot_without_the_requester(city, history):
         assert b"requester" not in path.read_bytes()
 
 
-def test_survey_figures_are_summed_from_each_answer(city, history):
+def test_survey_figures_are_summed_from_each_answer(city, history, client):
     """The engine splits each response into its answers and sums them per driver: the
     figures are those worked out by hand for the same four invitations in test_kpis (and
     what is not a score of 1-5, or a tick of 0 or 1, is left out)."""
@@ -433,6 +435,14 @@ def test_survey_figures_are_summed_from_each_answer(city, history):
         ("humanity", 1, None, 100.0),
     ]  # fmt: skip
     assert report.surveys(engine, march.narrowed(district="nowhere"))["invited"] == 0
+    # the drivers are named in the reader's language (their codes were shown as they were)
+    client.force_login(city.sam)
+    period = {"from": "2026-03-01", "to": "2026-03-31"}
+    api = client.get("/console/performance/api/surveys.json", period, HTTP_ACCEPT_LANGUAGE="es")
+    named = {row["driver"]: row["name"] for row in api.json()["data"]["drivers"]}
+    assert (named["confidence"], named["humanity"]) == ("Confianza", "Respeto")
+    page = client.get("/console/performance/", period).content.decode()
+    assert '<th scope="row">Confidence and trust</th>' in page
     # a snapshot written before the refresh summed the answers: the engine sums them
     for path in snapshot.analytics_dir().glob("survey_[ac]*.parquet"):
         path.unlink()
@@ -662,6 +672,28 @@ def test_control_charts_leave_out_weeks_cut_short_or_not_over(city, client):
     assert "del lunes 9 de marzo de 2026 al domingo 22 de marzo de 2026" in page.content.decode()
     short = client.get("/console/performance/", {"from": "2026-03-03", "to": "2026-03-12"})
     assert "data-charted-weeks" not in short.content.decode()  # not one whole week
+
+
+def test_the_dashboard_groups_digits_and_lists_districts_by_name(city, history, client):
+    """Figures of thousands are grouped as the reader's language writes them; the reporting
+    table lists the districts by name (it came in no order), and only those of the kind
+    requests are placed in (a neighbourhood is another map over the same streets, and may
+    even share a district's code)."""
+    DistrictFactory(
+        jurisdiction=city.jurisdiction, code="W", name="Westside", kind=DistrictKind.NEIGHBOURHOOD
+    )
+    snapshot.refresh()
+    client.force_login(city.sam)
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    english = client.get("/console/performance/", march).content.decode()
+    table = english.split('data-table="reporting"')[1].split("</table>")[0]
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td>(\d+)</td><td>([^<]*)</td>', table)
+    assert rows == [("District E", "0", "50,000"), ("District W", "5", "50,000")]
+    assert "60,000" in table
+    assert "Westside" not in english and "District N1" not in english  # nor in the filters
+    assert '<th scope="row">District W</th>' in english.split('data-table="equity"')[1]
+    spanish = client.get("/console/performance/", march, HTTP_ACCEPT_LANGUAGE="es")
+    assert "<td>50\xa0000</td>" in spanish.content.decode()  # Spanish groups with a space
 
 
 def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):
