@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from commonweal.cases.models import (
@@ -231,7 +232,9 @@ class QueueFilterForm(StyledForm):
             department__in=departments
         ).order_by("name")
         self.fields["district"].queryset = (  # type: ignore[attr-defined]
-            District.objects.filter(jurisdiction__departments__in=departments)
+            District.objects.filter(
+                jurisdiction__departments__in=departments, kind=F("jurisdiction__district_kind")
+            )
             .distinct()
             .order_by("name")
         )

@@ -131,6 +131,12 @@ def test_filters_name_departments_and_services_in_the_readers_language(signed_in
     assert options("en", "service") == ["Pothole (pothole)", "Sidewalk damage (sidewalk)"]
     assert options("es", "service") == ["Acera dañada (sidewalk)", "Bache (pothole)"]
     assert options("es", "department") == ["Calles (streets)"]
+    # the districts requests are placed in; not the neighbourhood map over the same streets,
+    # whose areas no request is ever filed under
+    assert options("en", "district") == [
+        "District E (Council district E)",
+        "District W (Council district W)",
+    ]
 
 
 def test_pages_hold_25_requests(signed_in, city, make_requests):
