@@ -70,3 +70,22 @@ def test_the_charter_counts_a_quarter_at_most_once_an_hour(client, city):
         assert "100% (1 of 1)" in client.get(reverse("portal:charter")).content.decode()
     with time_machine.travel(TODAY + dt.timedelta(minutes=61), tick=False):
         assert "50% (1 of 2)" in client.get(reverse("portal:charter")).content.decode()
+
+
+def test_counts_of_thousands_are_grouped_as_the_readers_language_writes_them(
+    client, city, monkeypatch
+):
+    from commonweal.cases.performance import Kept
+    from commonweal.portal import views
+
+    def counted(start, end, by_district=False, service_id=None):  # a large city's quarter
+        return {(city.pothole.pk, "District W" if by_district else ""): Kept(due=1099, met=761)}
+
+    monkeypatch.setattr(views, "standards_kept", counted)
+    with time_machine.travel(TODAY, tick=False):
+        english = client.get(reverse("portal:charter")).content.decode()
+        spanish = client.get(reverse("portal:charter"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        detail = client.get(reverse("portal:charter-service", args=["pothole"])).content.decode()
+    assert "69% (761 of 1,099)" in english
+    assert "(761 de 1\xa0099)" in spanish
+    assert "<td>1,099</td>" in detail and "(761 of 1,099)" in detail
