@@ -429,7 +429,10 @@ class Engine:
 
     @property
     def as_of(self) -> dt.date | None:
-        """The day of the last refresh: standards due from that day on are not yet judged."""
+        """The day of the last refresh (`snapshot.refresh_day`): standards due from that day on
+        are not yet judged. A snapshot written before the day was noted gives its UTC date."""
+        if self.manifest.refreshed_on:
+            return dt.date.fromisoformat(self.manifest.refreshed_on)
         if not self.manifest.refreshed_at:
             return None
         return dt.datetime.fromisoformat(self.manifest.refreshed_at).date()

@@ -50,6 +50,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from commonweal.analytics import extract, rollups
+from commonweal.catalog.models import Jurisdiction
 
 #: fold the segments into one when there are more than this many
 COMPACT_AFTER = 24
@@ -87,6 +88,8 @@ class Manifest:
     #: when the refresh that read the surveys last began (ISO 8601)
     surveys_read_at: str = ""
     refreshed_at: str = ""
+    #: the calendar day the last refresh fell on (ISO 8601; `refresh_day`)
+    refreshed_on: str = ""
     generation: int = 0
     #: the rules the rollups were written under (`rollups.RULES`; 1 before it was noted)
     rules: int = rollups.RULES
@@ -109,6 +112,7 @@ class Manifest:
             "watermarks": {str(k): v for k, v in self.watermarks.items()},
             "surveys_read_at": self.surveys_read_at,
             "refreshed_at": self.refreshed_at,
+            "refreshed_on": self.refreshed_on,
             "generation": self.generation,
             "rules": self.rules,
         }
@@ -127,6 +131,7 @@ def read_manifest(directory: Path | None = None) -> Manifest:
         watermarks={int(k): int(v) for k, v in data["watermarks"].items()},
         surveys_read_at=data.get("surveys_read_at", ""),
         refreshed_at=data.get("refreshed_at", ""),
+        refreshed_on=data.get("refreshed_on", ""),
         generation=int(data.get("generation", 0)),
         rules=int(data.get("rules", 1)),
     )
@@ -282,13 +287,24 @@ def _refresh(directory: Path, full: bool, source: extract.Source) -> RefreshRepo
         del head_rows, raw, surveys  # memory-mapped from the folder about to go
     manifest.watermarks = heads
     manifest.surveys_read_at = began.isoformat()
-    manifest.refreshed_at = timezone.now().isoformat()
+    now = timezone.now()
+    manifest.refreshed_at = now.isoformat()
+    manifest.refreshed_on = refresh_day(now).isoformat()
     manifest.generation += 1
     _write_manifest(directory, manifest)
     _remove_unlisted(directory, manifest)
     return RefreshReport(
         full, count, time.perf_counter() - started, len(manifest.segments), compacted
     )
+
+
+def refresh_day(moment: dt.datetime) -> dt.date:
+    """The calendar day a refresh at `moment` falls on where it is earliest among the
+    jurisdictions' time zones, as the rollups' days are local days: the first day whose
+    standards are not judged yet, and which no control chart counts (it is not over). Its
+    UTC date was a day ahead every evening in the Americas."""
+    zones = {jurisdiction.zone for jurisdiction in Jurisdiction.objects.all()}
+    return min((moment.astimezone(zone).date() for zone in zones), default=moment.date())
 
 
 def _next_segment(manifest: Manifest) -> int:

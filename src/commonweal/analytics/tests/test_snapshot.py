@@ -674,6 +674,24 @@ def test_control_charts_leave_out_weeks_cut_short_or_not_over(city, client):
     assert "data-charted-weeks" not in short.content.decode()  # not one whole week
 
 
+def test_the_refresh_day_is_the_citys_calendar_day(city):
+    """At 22:30 on a Sunday in New York it is Monday in UTC: the snapshot's day is Sunday, so
+    that week is not over and not charted, and Sunday's standards are not judged yet."""
+    for day in (4, 11, 18):
+        with time_machine.travel(dt.datetime(2026, 3, day, 15, tzinfo=UTC), tick=False):
+            services.submit(
+                city.resident, service=city.pothole, channel="web", description=f"Hole {day}",
+                attributes={"lane": "left"}, lat=40.05, long=-75.05,
+            )  # fmt: skip
+    with time_machine.travel(dt.datetime(2026, 3, 23, 2, 30, tzinfo=UTC), tick=False):
+        snapshot.refresh()
+    engine = Engine(snapshot.analytics_dir())
+    engine.sync()
+    assert engine.as_of == dt.date(2026, 3, 22)
+    charted = report.charts(engine, Slice(start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 31)))
+    assert charted["volume"]["weeks"] == ["2026-03-02", "2026-03-09"]
+
+
 def test_the_dashboard_groups_digits_and_lists_districts_by_name(city, history, client):
     """Figures of thousands are grouped as the reader's language writes them; the reporting
     table lists the districts by name (it came in no order), and only those of the kind
