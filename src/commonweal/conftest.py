@@ -138,7 +138,10 @@ def page(browser, live_server, request, settings):
     }
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     tab = context.new_page()
-    folder = SCREENSHOTS / request.node.name
+    from django.db import connection
+
+    # a folder per database: `make test` runs the two halves side by side
+    folder = SCREENSHOTS / connection.vendor / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str) -> Path:
