@@ -233,13 +233,15 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 
 def name_dashboard(figures: dict[str, Any], names: dict[str, dict[str, str]]) -> None:
-    """Name the departments, services and districts of `dashboard`'s figures for readers
-    (`names`: `catalogue_names`), and list the districts of the equity table by name."""
+    """Name the departments, services, districts and survey drivers of `dashboard`'s figures
+    for readers (`names`: `catalogue_names`), and list the departments and the districts of
+    the equity table by name."""
     name_rows(figures["by_department"], "department", names)
     name_rows(figures["pareto"], "service", names)
     name_rows(figures["equity"], "district", names)
     name_rows(figures["surveys"]["drivers"], "driver", names)
-    figures["equity"].sort(key=lambda row: str(row["name"]).casefold())
+    for table in ("by_department", "equity"):  # in the reader's alphabet, not by code
+        figures[table].sort(key=lambda row: str(row["name"]).casefold())
 
 
 def reporting_rates(engine: Engine, where: Slice) -> dict[str, Any]:

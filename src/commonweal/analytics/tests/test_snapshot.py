@@ -700,18 +700,29 @@ def test_the_dashboard_groups_digits_and_lists_districts_by_name(city, history, 
     DistrictFactory(
         jurisdiction=city.jurisdiction, code="W", name="Westside", kind=DistrictKind.NEIGHBOURHOOD
     )
+    with time_machine.travel(dt.datetime(2026, 3, 9, 15, tzinfo=UTC), tick=False):
+        services.submit(
+            city.resident, service=city.collection, channel="phone", description="Bins",
+            lat=40.05, long=-74.95,
+        )  # fmt: skip
+    city.streets.translations = {"es": {"name": "Calles"}}
+    city.streets.save()
     snapshot.refresh()
     client.force_login(city.sam)
     march = {"from": "2026-03-01", "to": "2026-03-31"}
     english = client.get("/console/performance/", march).content.decode()
     table = english.split('data-table="reporting"')[1].split("</table>")[0]
     rows = re.findall(r'<th scope="row">([^<]*)</th><td>(\d+)</td><td>([^<]*)</td>', table)
-    assert rows == [("District E", "0", "50,000"), ("District W", "5", "50,000")]
+    assert rows == [("District E", "1", "50,000"), ("District W", "5", "50,000")]
     assert "60,000" in table
     assert "Westside" not in english and "District N1" not in english  # nor in the filters
     assert '<th scope="row">District W</th>' in english.split('data-table="equity"')[1]
     spanish = client.get("/console/performance/", march, HTTP_ACCEPT_LANGUAGE="es")
-    assert "<td>50\xa0000</td>" in spanish.content.decode()  # Spanish groups with a space
+    html = spanish.content.decode()
+    assert "<td>50\xa0000</td>" in html  # Spanish groups with a space
+    departments = html.split('data-table="departments"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]*)</th>', departments) == ["Calles", "Sanitation"]
+    assert ">Reabiertas<" in html  # a share of requests (an event is "Reabierto")
 
 
 def test_a_page_shown_again_reuses_its_drawn_charts(city, history, client, monkeypatch):
