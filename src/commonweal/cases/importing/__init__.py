@@ -332,13 +332,16 @@ class Importer:
         (3 s of every 100,000 rows): the two statements go out in pipeline mode, which lets
         the server run them before their results are asked for (`settle`). The checks run
         as at commit (the constraints are deferred again after), and a failing one fails the
-        import at the next batch or at its end."""
+        import at the next batch or at its end — or here already, when the server answered
+        before the second statement went out (psycopg reads an answer that has arrived): as
+        Django's IntegrityError wherever it is raised."""
         if connection.vendor != "postgresql":
             return
         driver = connection.connection
-        self.checking.enter_context(driver.pipeline())
-        driver.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        driver.execute("SET CONSTRAINTS ALL DEFERRED")
+        with connection.wrap_database_errors:
+            self.checking.enter_context(driver.pipeline())
+            driver.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            driver.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def settle(self) -> None:
         """Wait for the checks `check_meanwhile` started; raise if one failed."""

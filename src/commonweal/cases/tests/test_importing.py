@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -420,7 +421,9 @@ def test_a_growing_import_keeps_the_planners_statistics_current(nyc, monkeypatch
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="checks run beside the parsing")
 def test_foreign_keys_are_checked_batch_by_batch_while_the_import_runs(nyc, monkeypatch):
     """The server checks each batch's foreign keys while the next one is parsed: a row that
-    points nowhere fails the import at the next batch, not at commit, and nothing stays."""
+    points nowhere fails the import at its own batch or the next, not at commit, as Django's
+    IntegrityError (it was psycopg's own when the server answered before the second statement
+    went out, which a slow machine showed), and nothing stays; the command says so."""
     monkeypatch.setattr(importing, "BATCH", 1000)  # the sample's 4,997 rows in five batches
     writes = []
     real_write, real_values_of = Importer.write, Importer.values_of
@@ -439,9 +442,13 @@ def test_foreign_keys_are_checked_batch_by_batch_while_the_import_runs(nyc, monk
     monkeypatch.setattr(Importer, "values_of", one_row_in_no_district)
     with pytest.raises(IntegrityError, match="district"):
         import_file(NYC / "nyc_2023-02-28_sample.csv", preset("nyc"), nyc)
-    assert len(writes) == 2  # found while the second batch was being written
+    assert 1 <= len(writes) <= 2  # found while the first or the second batch was written
     assert not ServiceRequest.objects.exists() and not CaseEvent.objects.exists()
     assert not ImportRun.objects.exists()
+    path = str(NYC / "nyc_2023-02-28_sample.csv")
+    with pytest.raises(CommandError, match="refused the import, and nothing was imported"):
+        call_command("import_requests", path, "--preset", "nyc", stdout=io.StringIO())
+    assert not ServiceRequest.objects.exists() and not ImportRun.objects.exists()
 
 
 def test_a_long_field_is_imported_and_a_file_csv_cannot_read_stops_at_its_line(

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
@@ -63,6 +64,10 @@ class Command(BaseCommand):
                 )
             except ImportError_ as error:
                 raise CommandError(str(error)) from error
+            except DatabaseError as error:  # e.g. a district deleted while the import ran
+                raise CommandError(
+                    f"The database refused the import, and nothing was imported: {error}"
+                ) from error
             bar.update(task, completed=run.rows_read, total=run.rows_read)
         seconds = time.perf_counter() - started
         rate = run.rows_read / max(seconds, 1e-9)
