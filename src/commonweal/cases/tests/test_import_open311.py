@@ -194,3 +194,22 @@ def test_an_answer_too_large_or_not_json_imports_nothing(mirror, monkeypatch, bo
     with Served(app) as base, pytest.raises(CommandError, match=message):
         call_command("import_open311", base, "--jurisdiction", "mirror.example")
     assert not ServiceRequest.objects.exists() and not ImportRun.objects.exists()
+
+
+def test_a_row_the_database_refuses_imports_nothing_and_says_so(mirror, monkeypatch):
+    """A request pointing at a district that is gone (deleted while the import ran, say) is
+    refused by the database, on SQLite at commit, on PostgreSQL at its batch's check: the
+    command says so, and nothing stays."""
+    from commonweal.cases.importing import Importer
+
+    real_values_of = Importer.values_of
+
+    def in_no_district(self, record):
+        return real_values_of(self, record) | {"district_id": 987654}
+
+    monkeypatch.setattr(Importer, "values_of", in_no_district)
+    made = [dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)]
+    refused = pytest.raises(CommandError, match="Nothing imported: the database refused it")
+    with Served(SpecOnlyServer(made, limit=1000)) as base, refused:
+        call_command("import_open311", base, "--jurisdiction", "mirror.example")
+    assert not ServiceRequest.objects.exists() and not ImportRun.objects.exists()

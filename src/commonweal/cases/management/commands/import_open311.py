@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import timezone
 
 from commonweal.cases.importing.open311 import RemoteError, import_open311
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             )  # fmt: skip
         except RemoteError as error:
             raise CommandError(f"Nothing imported: {error}") from error
+        except DatabaseError as error:  # e.g. a district deleted while the import ran
+            raise CommandError(f"Nothing imported: the database refused it: {error}") from error
         self.stdout.write(
             f"{run.rows_read:,} requests read: {run.created:,} created, {run.updated:,} updated, "
             f"{run.unchanged:,} unchanged, {run.quarantined:,} quarantined (import run {run.pk})."
