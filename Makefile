@@ -44,7 +44,7 @@ format: install
 # The suite runs twice: on SQLite, then on PostgreSQL (tools/pytest_on_postgres.py finds or
 # starts a server; under CI=true a missing one fails the run).
 test: check lint
-	$(BIN)/python tools/test_both.py -q
+	$(BIN)/python tools/test_both.py -q --durations=15
 
 # Benchmarks print each figure beside a baseline measured in the same run.
 bench: install
