@@ -204,17 +204,19 @@ class QueueFilterForm(StyledForm):
     mine = forms.BooleanField(
         required=False, label=_("Only mine (assigned to me, or unclaimed in my teams)")
     )
-    department = department_field(required=False)
+    department = department_field(required=False, empty_label=_("Any"))
     status = forms.ChoiceField(
         choices=blank([("open", _("Open (any)")), *Status.choices]),
         required=False,
         label=_("Status"),
     )
-    service = service_field(required=False)
+    service = service_field(required=False, empty_label=_("Any"))
     district = forms.ModelChoiceField(
-        queryset=District.objects.none(), required=False, label=_("District")
+        queryset=District.objects.none(), required=False, label=_("District"), empty_label=_("Any")
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label=_("Team"), empty_label=_("Any")
+    )
     priority = forms.ChoiceField(
         choices=blank(Priority.choices), required=False, label=_("Priority")
     )

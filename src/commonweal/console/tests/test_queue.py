@@ -128,11 +128,18 @@ def test_filters_name_departments_and_services_in_the_readers_language(signed_in
         select = html.split(f'name="{field}"')[1].split("</select>")[0]
         return re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', select)
 
+    def unchosen(language, field):  # what the empty choice says
+        html = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        select = html.split(f'name="{field}"')[1].split("</select>")[0]
+        return re.findall(r'<option value=""[^>]*>([^<]+)</option>', select)
+
     assert options("en", "service") == ["Pothole (pothole)", "Sidewalk damage (sidewalk)"]
     assert options("es", "service") == ["Acera dañada (sidewalk)", "Bache (pothole)"]
     assert options("es", "department") == ["Calles (streets)"]
     # the districts requests are placed in; not the neighbourhood map over the same streets,
     # whose areas no request is ever filed under
+    for field in ("department", "service", "district", "team", "status"):
+        assert unchosen("en", field) == ["Any"] and unchosen("es", field) == ["Cualquiera"]
     assert options("en", "district") == [
         "District E (Council district E)",
         "District W (Council district W)",
