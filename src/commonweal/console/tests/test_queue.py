@@ -109,7 +109,9 @@ def test_an_unknown_filter_value_is_shown_as_an_error_not_a_crash(signed_in, cit
     assert response.context["form"].errors.keys() == {"status", "service"}
 
 
-def test_filters_name_departments_and_services_in_the_readers_language(signed_in, city):
+def test_filters_name_departments_and_services_in_the_readers_language(
+    signed_in, city, make_requests
+):
     testing.ServiceFactory(
         jurisdiction=city.jurisdiction,
         department=city.streets,
@@ -138,6 +140,12 @@ def test_filters_name_departments_and_services_in_the_readers_language(signed_in
     assert options("es", "department") == ["Calles (streets)"]
     # the districts requests are placed in; not the neighbourhood map over the same streets,
     # whose areas no request is ever filed under
+    # and so do the requests listed, and a request's own page
+    (case,) = make_requests(1)
+    listed = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<td>Bache</td>" in listed and "<td>Pothole</td>" not in listed
+    page = client.get(reverse("console:case", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="es")
+    assert "<h1>Bache " in page.content.decode() and "<dd>Calles</dd>" in page.content.decode()
     for field in ("department", "service", "district", "team", "status"):
         assert unchosen("en", field) == ["Any"] and unchosen("es", field) == ["Cualquiera"]
     assert options("en", "district") == [
