@@ -18,7 +18,6 @@ from commonweal.cases.errors import AuthorityError
 from commonweal.cases.models import (
     ActorKind,
     DelegatedAuthority,
-    Outcome,
     Role,
     Scope,
     ServiceRequest,
@@ -110,7 +109,7 @@ def _limit_problem(rule: DelegatedAuthority, params: dict[str, Any]) -> str | No
         }
     outcome = params.get("outcome")
     if outcome is not None and rule.allowed_outcomes and outcome not in rule.allowed_outcomes:
-        allowed = ", ".join(str(Outcome(value).label).lower() for value in rule.allowed_outcomes)
+        allowed = rule.allowed_outcomes_text()
         return _("you may close only with these outcomes: %(allowed)s") % {"allowed": allowed}
     return None
 

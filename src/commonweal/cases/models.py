@@ -543,6 +543,11 @@ class DelegatedAuthority(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.get_role_display()} may {self.get_action_display().lower()}"
 
+    def allowed_outcomes_text(self) -> str:
+        """The outcomes this line allows, as people read them ("resolved, referred …", in the
+        active language); the field keeps their codes."""
+        return ", ".join(str(Outcome(value).label).lower() for value in self.allowed_outcomes)
+
 
 class ImportRun(models.Model):
     """One run of `import_requests`: what was read, written and set aside."""

@@ -11,6 +11,14 @@ def test_staff_read_the_matrix(signed_in, city):
     assert response.status_code == 200
     assert "agent.extend-due.own-department" in response.content.decode()
     assert response.context["can_edit"] is False
+    # a line's outcomes read as words in the reader's language, not as codes
+    html = response.content.decode()
+    assert (
+        "outcomes: resolved, duplicate of another request, referred to another agency,"
+        " withdrawn by the resident"
+    ) in html
+    spanish = signed_in(city.ana).get(reverse("console:matrix"), HTTP_ACCEPT_LANGUAGE="es")
+    assert "cannot_locate" not in spanish.content.decode()
 
 
 def test_only_administrators_edit(signed_in, city):
