@@ -37,6 +37,7 @@ class ReportForm(forms.Form):
     district = forms.ModelChoiceField(
         queryset=District.objects.none(),
         required=False,
+        empty_label=_("No area chosen"),
         label=_("Or choose the area"),
         help_text=_("If you cannot use the map or give an address."),
     )

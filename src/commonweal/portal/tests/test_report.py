@@ -69,6 +69,10 @@ def test_a_required_choice_starts_unchosen(client, city):
     assert first.startswith(' value="" selected>Choose one<')
     spanish = client.get(url(city), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<option value="" selected>Elija una opción</option>' in spanish
+    # the area is optional: its empty choice says so in words, not Django's dashes
+    area = html.split('<select name="district"')[1].split("</select>")[0]
+    assert '<option value="" selected>No area chosen</option>' in area
+    assert '<option value="" selected>Ninguna zona elegida</option>' in spanish
 
 
 def test_a_report_is_filed_and_the_resident_gets_a_tracking_number(client, city):
