@@ -28,13 +28,19 @@ CLOSING_OUTCOMES = [
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"})
 
 
+#: what an unchosen person or team reads as in the assignment forms (not Django's dashes)
+NO_ONE, NO_TEAM = _("No one chosen"), _("No team chosen")
+
+
 def department_field(**kwargs: Any) -> CatalogueChoiceField:
+    kwargs.setdefault("empty_label", _("Choose one"))
     return CatalogueChoiceField(
         Department.objects.none(), name="name", code="code", label=_("Department"), **kwargs
     )
 
 
 def service_field(**kwargs: Any) -> CatalogueChoiceField:
+    kwargs.setdefault("empty_label", _("Choose one"))
     return CatalogueChoiceField(
         Service.objects.none(),
         name="service_name",
@@ -85,10 +91,11 @@ class AssignForm(ActForm):
     """Assign to a person or to a team of the department (exactly one)."""
 
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label=_("Assign to a person")
-    )
+        queryset=User.objects.none(), required=False, label=_("Assign to a person"),
+        empty_label=NO_ONE,
+    )  # fmt: skip
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, label=_("or to a team")
+        queryset=Team.objects.none(), required=False, label=_("or to a team"), empty_label=NO_TEAM
     )
 
     def __init__(self, *args: Any, case: ServiceRequest, **kwargs: Any) -> None:
@@ -248,10 +255,10 @@ class BulkForm(StyledForm):
         label=_("Do this to the selected requests"),
     )
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label=_("Assign to")
+        queryset=User.objects.none(), required=False, label=_("Assign to"), empty_label=NO_ONE
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, label=_("or to a team")
+        queryset=Team.objects.none(), required=False, label=_("or to a team"), empty_label=NO_TEAM
     )
     outcome = forms.ChoiceField(choices=blank(CLOSING_OUTCOMES), required=False, label=_("Outcome"))
     public_text = public_text_field()

@@ -73,6 +73,7 @@ ROW_FIELDS = (
     "resolve_due",
     "escalation_level",
     "service__service_name",
+    "service__translations",  # the name in the reader's language
     "district__name",
     "assignee__username",
     "team__name",

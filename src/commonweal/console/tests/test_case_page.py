@@ -98,3 +98,20 @@ def test_the_case_page_speaks_spanish(signed_in, city, pothole_request):
     )
     html = response.content.decode()
     assert "Lo que puede hacer ahora" in html and "Historial" in html
+
+
+def test_an_unchosen_choice_reads_as_words_in_either_language(signed_in, city, pothole_request):
+    """A select left empty says what that means ("No one chosen", "Choose one", "Any"), never
+    Django's dashes: the acts on a request's page (assign, transfer), the queue with its bulk
+    acts, and intake's choice of service."""
+    client = signed_in(city.sam)
+    case = reverse("console:case", args=[pothole_request.public_id])
+    for language, no_one in (("en", "No one chosen"), ("es", "Nadie elegido")):
+        for url in (case, reverse("console:queue"), reverse("console:intake")):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200
+            assert "---------" not in response.content.decode(), url
+        assert (
+            f">{no_one}</option>"
+            in client.get(case, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        )
