@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "commonweal.core.middleware.NulPathMiddleware",
+    "commonweal.core.middleware.HomeTimeZoneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,6 +101,7 @@ API_MIDDLEWARE = [
         "AuthenticationMiddleware",
         "MessageMiddleware",
         "NulPathMiddleware",
+        "HomeTimeZoneMiddleware",
     }
 ]
 #: where the API's handler takes over (PATH_INFO, after any script prefix)

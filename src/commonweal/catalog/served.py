@@ -1,5 +1,5 @@
-"""The jurisdiction an API call is for, and the ids of the service codes it filters by,
-without compiling and running a query on every call.
+"""The jurisdiction an API call is for, the ids of the service codes it filters by, and the
+time zone pages are shown in, without compiling and running a query on every call.
 
 Jurisdictions change rarely (an administrator edits a time zone or the working days), yet every
 Open311 call looks one up, and on a small answer that lookup was a quarter of the server's work.
@@ -14,6 +14,7 @@ looked them up with a query of its own, a fifth of a 100-row page's work.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ FRESH_FOR = 10.0
 
 _kept: dict[str, tuple[float, Jurisdiction]] = {}
 _service_ids: tuple[float, dict[str, list[int]]] | None = None
+_home_zone: tuple[float, dt.tzinfo | None] | None = None
 _lock = threading.Lock()
 
 
@@ -60,6 +62,24 @@ def service_ids(codes: Iterable[str]) -> list[int]:
     return [pk for code in dict.fromkeys(codes) for pk in fresh[1].get(code, ())]
 
 
+def home_zone() -> dt.tzinfo | None:
+    """The time zone of the city the site serves: the first jurisdiction's, as the console
+    falls back to (`console.access.local_zone`); None when there is none yet."""
+    global _home_zone
+    with _lock:
+        kept = _home_zone
+    fresh = _fresh(kept, _first_jurisdictions_zone)
+    if fresh is not kept:
+        with _lock:
+            _home_zone = fresh
+    return fresh[1]
+
+
+def _first_jurisdictions_zone() -> dt.tzinfo | None:
+    jurisdiction = Jurisdiction.objects.order_by("pk").only("time_zone").first()
+    return jurisdiction.zone if jurisdiction else None
+
+
 def _ids_by_service_code() -> dict[str, list[int]]:
     ids: dict[str, list[int]] = {}
     for code, pk in Service.objects.values_list("service_code", "pk"):
@@ -77,10 +97,10 @@ def _fresh(kept: tuple[float, T] | None, read: Callable[[], T]) -> tuple[float, 
 
 def forget_served() -> None:
     """Drop every kept jurisdiction and service (on a change, and between tests)."""
-    global _service_ids
+    global _service_ids, _home_zone
     with _lock:
         _kept.clear()
-        _service_ids = None
+        _service_ids = _home_zone = None
 
 
 @receiver(post_save, sender=Jurisdiction)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponseBase
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+
+from commonweal.catalog.served import home_zone
 
 
 class ApiLocaleMiddleware:
@@ -43,3 +45,21 @@ class NulPathMiddleware:
         if "\x00" in path and not path.startswith(settings.API_PATH_PREFIX):
             raise Http404("no page has a NUL character in its address")
         return self.get_response(request)
+
+
+class HomeTimeZoneMiddleware:
+    """Pages show times in the city's time zone (`catalog.served.home_zone`), not in the
+    server's TIME_ZONE: the demo city, in Chicago, showed its residents New York times, an
+    hour late. The console then shows each member of staff their own city's
+    (`console.access.staff_required`). The API writes each time in its own jurisdiction's
+    zone, and its chain leaves this out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        zone = home_zone()
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

@@ -51,7 +51,8 @@ def test_the_api_handler_leaves_out_the_sites_session_csrf_auth_and_static_files
         "SecurityMiddleware", "ApiLocaleMiddleware", "CommonMiddleware", "XFrameOptionsMiddleware",
     ]  # fmt: skip
     site = middleware_of(site_handler)
-    assert len(site) == 10 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
+    assert len(site) == 11 and {"SessionMiddleware", "CsrfViewMiddleware"} <= set(site)
+    assert "HomeTimeZoneMiddleware" in site  # the API writes each time in its own zone
     assert "NulPathMiddleware" in site  # the API refuses NULs itself, in its own format
 
 

@@ -69,3 +69,24 @@ def test_service_names_read_in_the_readers_language(client, city):
     assert "Bache en la calzada" in spanish
     english = client.get(reverse("portal:home")).content.decode()
     assert "Bache en la calzada" not in english and "Pothole" in english
+
+
+def test_times_read_in_the_citys_time_zone_not_the_servers(client, city):
+    """The server's TIME_ZONE is New York; a city in Chicago shows its residents Chicago
+    times (the demo city's pages were an hour late), on its report's page and in its
+    history, in either language."""
+    import datetime as dt
+
+    import time_machine
+
+    city.jurisdiction.time_zone = "America/Chicago"
+    city.jurisdiction.save()
+    with time_machine.travel(dt.datetime(2026, 5, 4, 15, 0, tzinfo=dt.UTC), tick=False):
+        case = services.submit(
+            city.resident, service=city.pothole, channel="web", description="Hole",
+            attributes={"lane": "left"}, lat=40.05, long=-75.05,
+        )  # fmt: skip
+    page = client.get(reverse("portal:follow", args=[case.public_id])).content.decode()
+    assert "May 4, 2026, 10 a.m." in page and "11 a.m." not in page
+    spanish = client.get(reverse("portal:follow", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="es")
+    assert "4 de mayo de 2026 a las 10:00" in spanish.content.decode()
