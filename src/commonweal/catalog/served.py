@@ -30,48 +30,45 @@ T = TypeVar("T")
 #: how long a process trusts a jurisdiction it read (seconds)
 FRESH_FOR = 10.0
 
-_kept: dict[str, tuple[float, Jurisdiction]] = {}
-_service_ids: tuple[float, dict[str, list[int]]] | None = None
-_home_zone: tuple[float, dt.tzinfo | None] | None = None
+#: what each process keeps, by kind and key: ("jurisdiction", id), ("service ids", ""),
+#: ("home zone", "") -> (when it was read, what was read)
+_kept: dict[tuple[str, str], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
 
 def served_jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
     """`Jurisdiction.objects.named_or_only`, kept for a few seconds; each caller gets its own
     copy of the instance (changing it changes nobody else's)."""
-    key = jurisdiction_id or ""
-    with _lock:
-        kept = _kept.get(key)
-    fresh = _fresh(kept, lambda: Jurisdiction.objects.named_or_only(jurisdiction_id))
-    if fresh is not kept:
-        with _lock:
-            _kept[key] = fresh
-    return copy.copy(fresh[1])
+    found = _kept_reading(
+        ("jurisdiction", jurisdiction_id or ""),
+        lambda: Jurisdiction.objects.named_or_only(jurisdiction_id),
+    )
+    return copy.copy(found)
 
 
 def service_ids(codes: Iterable[str]) -> list[int]:
     """The ids of the services with these codes, in every jurisdiction (the caller's query
     keeps its own jurisdiction's); an unknown code adds none."""
-    global _service_ids
-    with _lock:
-        kept = _service_ids
-    fresh = _fresh(kept, _ids_by_service_code)
-    if fresh is not kept:
-        with _lock:
-            _service_ids = fresh
-    return [pk for code in dict.fromkeys(codes) for pk in fresh[1].get(code, ())]
+    ids = _kept_reading(("service ids", ""), _ids_by_service_code)
+    return [pk for code in dict.fromkeys(codes) for pk in ids.get(code, ())]
 
 
 def home_zone() -> dt.tzinfo | None:
     """The time zone of the city the site serves: the first jurisdiction's, as the console
     falls back to (`console.access.local_zone`); None when there is none yet."""
-    global _home_zone
+    zone: dt.tzinfo | None = _kept_reading(("home zone", ""), _first_jurisdictions_zone)
+    return zone
+
+
+def _kept_reading(key: tuple[str, str], read: Callable[[], T]) -> T:
+    """What `read` gave for `key` at most FRESH_FOR seconds ago, else a new reading (kept;
+    a reading that raises is not)."""
     with _lock:
-        kept = _home_zone
-    fresh = _fresh(kept, _first_jurisdictions_zone)
+        kept = _kept.get(key)
+    fresh = _fresh(kept, read)
     if fresh is not kept:
         with _lock:
-            _home_zone = fresh
+            _kept[key] = fresh
     return fresh[1]
 
 
@@ -97,10 +94,8 @@ def _fresh(kept: tuple[float, T] | None, read: Callable[[], T]) -> tuple[float, 
 
 def forget_served() -> None:
     """Drop every kept jurisdiction and service (on a change, and between tests)."""
-    global _service_ids, _home_zone
     with _lock:
         _kept.clear()
-        _service_ids = _home_zone = None
 
 
 @receiver(post_save, sender=Jurisdiction)

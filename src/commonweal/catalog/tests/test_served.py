@@ -52,7 +52,7 @@ def test_unknown_ids_are_not_kept(city):
         with pytest.raises(Jurisdiction.DoesNotExist):
             served.served_jurisdiction(code)
     assert served.served_jurisdiction(city.jurisdiction.jurisdiction_id) == city.jurisdiction
-    assert set(served._kept) == {city.jurisdiction.jurisdiction_id}
+    assert set(served._kept) == {("jurisdiction", city.jurisdiction.jurisdiction_id)}
 
 
 def test_service_codes_are_kept_and_a_new_service_is_found_at_once(city, monkeypatch):
