@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from commonweal.cases.authority import Actor
 from commonweal.cases.models import Role, ServiceRequest
-from commonweal.catalog.models import Department, Jurisdiction
+from commonweal.catalog.models import Department
+from commonweal.catalog.served import home_zone
 
 View = Callable[..., HttpResponse]
 STAFF_ROLES = frozenset(Role.values) - {Role.RESIDENT, Role.SYSTEM}
@@ -52,16 +53,16 @@ def staff_required(view: View) -> View:
 
 
 def local_zone(actor: Actor) -> dt.tzinfo:
-    """Return the time zone staff read times in: their department's city, else the first."""
+    """Return the time zone staff read times in: their department's city, else the one the
+    site shows (`catalog.served.home_zone`)."""
     department = (
         Department.objects.select_related("jurisdiction").filter(pk=actor.department_id).first()
         if actor.department_id is not None
         else None
     )
-    jurisdiction = (
-        department.jurisdiction if department else Jurisdiction.objects.order_by("pk").first()
-    )
-    return jurisdiction.zone if jurisdiction else dt.UTC
+    if department is not None:
+        return department.jurisdiction.zone
+    return home_zone() or dt.UTC
 
 
 def reads_figures_only(actor: Actor) -> bool:

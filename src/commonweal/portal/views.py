@@ -32,6 +32,7 @@ from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service, ServiceStandard
+from commonweal.catalog.served import home_zone
 from commonweal.feedback import appeals, complaints, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
 from commonweal.portal import accounts
@@ -264,8 +265,7 @@ def charter_service(request: HttpRequest, service_code: str) -> HttpResponse:
 
 
 def _quarter_bounds() -> tuple[dt.datetime, dt.datetime]:
-    jurisdiction = Jurisdiction.objects.order_by("pk").first()
-    zone = jurisdiction.zone if jurisdiction else dt.UTC
+    zone = home_zone() or dt.UTC
     today = timezone.now().astimezone(zone).date()
     start, end = previous_quarter(today)
     return (
