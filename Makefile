@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json tools/build_assets.mjs
 demo: install
 	$(CW) migrate --noinput
 	$(CW) demo --if-empty
-	$(CW) serve --host 127.0.0.1 --port 8000
+	$(CW) serve --with-worker --host 127.0.0.1 --port 8000
 
 check: install
 	$(CW) check --fail-level WARNING

@@ -4,6 +4,7 @@ template puts a text alternative (a caption and a table of the same figures) bes
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 import altair as alt
@@ -33,6 +34,8 @@ Locale = Literal["en-US", "es-ES"]
 LOCALES: dict[str, Locale] = {"en": "en-US", "es": "es-ES"}
 WIDTH = 560
 HEIGHT = 220
+#: how many weeks a control chart's axis names at most (every week up to it, then every other…)
+MAX_WEEK_TICKS = 8
 #: colours with at least 3:1 contrast on white (WCAG 1.4.11), for lines and marks
 INK = "#1b1b1b"
 LINE = "#005ea2"
@@ -73,7 +76,7 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
         }
     )
     # the data once, for every layer (given to each, Altair converted the frame five times)
-    base = alt.Chart().encode(x=alt.X("week:T", title=_("Week")))
+    base = alt.Chart().encode(x=alt.X("week:T", title=_("Week"), axis=week_axis(data["weeks"])))
     value = base.mark_line(color=LINE, point=alt.OverlayMarkDef(color=LINE)).encode(
         y=alt.Y("value:Q", title=unit), tooltip=[alt.Tooltip("week:T"), alt.Tooltip("value:Q")]
     )
@@ -92,6 +95,20 @@ def control_chart(data: dict[str, Any], title: str, unit: str) -> str:
         alt.layer(value, *limits, center, flagged, data=frame).properties(
             width=WIDTH, height=HEIGHT, title=title
         )
+    )
+
+
+def week_axis(weeks: list[str]) -> alt.Axis:
+    """An axis ticked on the charted weeks' Mondays, where the points are (Vega's own ticks
+    fell on Sundays, or every other day), at most MAX_WEEK_TICKS of them, day before month in
+    Spanish."""
+    step = -(-len(weeks) // MAX_WEEK_TICKS)
+    mondays = [dt.date.fromisoformat(week) for week in weeks[::step]]
+    return alt.Axis(
+        values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in mondays],
+        # Translators: a week's Monday on a chart's axis, in d3's time format ("Mar 2");
+        # %-d is the day without a leading zero, %b the month's short name
+        format=_("%b %-d"),
     )
 
 

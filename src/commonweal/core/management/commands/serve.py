@@ -2,6 +2,8 @@
 
 import gc
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -77,11 +79,17 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
         parser.add_argument("--threads", type=int, default=1, help="threads per worker")
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run `commonweal worker` beside the server, stopped with it (the demo)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = f"{options['host']}:{options['port']}"
         collect_static_files_if_missing(self.stdout)
         self.stdout.write(f"Commonweal is serving at http://{bind}/ (Ctrl-C stops it)")
+        hooks = BackgroundWorker(self.stdout).hooks() if options["with_worker"] else {}
         GunicornApplication(
             {
                 "bind": bind,
@@ -90,8 +98,43 @@ class Command(BaseCommand):
                 "accesslog": "-" if options["verbosity"] > 0 else None,
                 "timeout": 60,
                 "post_worker_init": start_worker,
+                **hooks,
             }
         ).run()
+
+
+class BackgroundWorker:
+    """`commonweal worker` as a process of its own beside the server, started as gunicorn's
+    master starts and stopped as it exits (its hooks run in the master only, never in the
+    processes it forks). The worker gets a session of its own, so that Ctrl-C in the
+    terminal stops the server, which then stops the worker, rather than interrupting the
+    worker in the middle of a task."""
+
+    def __init__(self, stdout: OutputWrapper) -> None:
+        self.stdout = stdout
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def hooks(self) -> dict[str, Any]:
+        return {"on_starting": self.start, "on_exit": self.stop}
+
+    def start(self, server: Any = None) -> None:
+        command = [sys.executable, "-m", "commonweal.cli", "worker"]
+        self.process = subprocess.Popen(command, start_new_session=True)  # noqa: S603 (our own)
+        self.stdout.write(f"The worker runs beside it (process {self.process.pid})")
+
+    def stop(self, server: Any = None) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.returncode == 0:
+            self.stdout.write("The worker has stopped")
+        else:
+            self.stdout.write(f"The worker stopped with status {self.process.returncode}")
 
 
 def start_worker(worker: Any) -> None:

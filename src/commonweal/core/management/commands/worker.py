@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import uuid
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django_tasks_db.management.commands.db_worker import Worker
 
 from commonweal.core.tasks import PERIODIC
+
+#: the signals that stop the worker between tasks
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Command(BaseCommand):
@@ -24,8 +30,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
+        self.stopping = threading.Event()
+        self.running: Worker | None = None
+        before = {signum: signal.signal(signum, self.stop) for signum in STOP_SIGNALS}
+        try:
+            self._tick_until_stopped(once, interval)
+        finally:  # as they were (a test runs the command in its own process)
+            for signum, handler in before.items():
+                signal.signal(signum, handler)
+
+    def _tick_until_stopped(self, once: bool, interval: float) -> None:
         last_run: dict[str, float] = {}
-        while True:
+        while not self.stopping.is_set():
             now = time.monotonic()
             for job, every in PERIODIC:
                 if once or now - last_run.get(job.name, -every) >= every:
@@ -34,10 +50,19 @@ class Command(BaseCommand):
             self._run_queued()
             if once:
                 return
-            time.sleep(interval)
+            self.stopping.wait(interval)
+
+    def stop(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM or Ctrl-C: finish the task in hand, run no other, and exit (a task cut
+        off midway would be left marked as running). A second signal stops at once."""
+        if self.stopping.is_set():
+            raise SystemExit(1)
+        self.stopping.set()
+        if self.running is not None:
+            self.running.running = False
 
     def _run_queued(self) -> None:
-        Worker(
+        self.running = Worker(
             queue_names=["default"],
             interval=0,
             batch=True,
@@ -46,4 +71,7 @@ class Command(BaseCommand):
             max_tasks=None,
             worker_id=f"commonweal-{uuid.uuid4().hex[:12]}",
             excluded_queue_names=[],
-        ).run()
+        )
+        if not self.stopping.is_set():
+            self.running.run()
+        self.running = None
