@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from commonweal.cases.escalation import run_escalations
 from commonweal.cases.models import CaseEvent, ServiceRequest
 from commonweal.catalog.calendar import WorkingCalendar
 from commonweal.catalog.models import Jurisdiction, ServiceStandard
@@ -29,6 +30,16 @@ class DemoResult:
     def rows_per_second(self) -> float:
         rows = self.totals.requests + self.totals.events + self.totals.requesters
         return rows / self.seconds if self.seconds else 0.0
+
+
+def escalate_up_to(now: dt.datetime) -> int:
+    """Take every open request up its escalation ladder as far as it has reached by `now`;
+    return the steps taken. The served demo starts steady: its worker's first round would
+    otherwise escalate hundreds of overdue requests at once and email their supervisors."""
+    steps = 0
+    while stepped := run_escalations(now):
+        steps += stepped
+    return steps
 
 
 class NotEmpty(Exception):
@@ -72,6 +83,7 @@ def build_demo_city(requests: int, seed: int, now: dt.datetime) -> DemoResult:
         slow_district_id=next(d.pk for d in districts if d.name == catalogue.SLOW_DISTRICT),
     )
     totals = Generator(world, seed).run(requests, Writer(jurisdiction))
+    totals.events += escalate_up_to(now)
     answer_some_surveys(seed, now)
     start_at_head()  # the simulated year emails nobody; notifications start with the next act
     return DemoResult(totals=totals, cast=cast, seconds=time.perf_counter() - started)

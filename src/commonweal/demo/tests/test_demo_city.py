@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
 
+from commonweal.cases.escalation import run_escalations
 from commonweal.cases.log import find_break
 from commonweal.cases.models import (
     CaseEvent,
@@ -22,6 +23,7 @@ from commonweal.demo.builder import build_demo_city
 from commonweal.demo.catalogue import SERVICES, SLOW_DISTRICT
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
 from commonweal.feedback.surveys import A11_QUESTIONS
+from commonweal.notifications.outbox import queue_notifications
 
 NOW = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.UTC)
 
@@ -47,6 +49,16 @@ def test_the_demo_city_has_the_promised_shape(demo):
 def test_the_demo_case_log_is_a_valid_chain(demo):
     count, problem = find_break(Jurisdiction.objects.get())
     assert problem is None and count == demo.totals.events
+
+
+def test_the_demo_starts_escalated_as_far_as_it_should_be_and_owing_no_email(demo):
+    """The served demo's worker has nothing to catch up on: every overdue request is already
+    up its ladder (its first round escalated hundreds at once and emailed their supervisors),
+    and the generated year owes no one an email."""
+    assert CaseEvent.objects.filter(action="case.escalated").exists()
+    assert not ServiceRequest.objects.escalation_due(NOW).exists()
+    assert run_escalations(NOW) == 0
+    assert queue_notifications() == 0
 
 
 def test_every_event_names_a_rule_of_the_matrix(demo):

@@ -119,6 +119,8 @@ def test_escalations_email_the_staff_named_on_the_event(city, pothole_request):
     [message] = mail.outbox
     assert message.to == [city.sam.email]
     assert f"/console/cases/{pothole_request.public_id}/" in message.body
+    due = message.body.split("It is due by ")[1].split("\n")[0]
+    assert due.endswith(".") and not due.endswith("..")  # "2:44 p.m.", not "2:44 p.m.."
 
 
 def test_a_refused_send_is_retried_later_without_logging_the_address(city, settings, caplog):

@@ -2,9 +2,12 @@
 problem shown beside its field in the resident's language, photos cleaned, anti-abuse that
 says what it does, and nothing half-written."""
 
+import datetime as dt
 import io
+import re
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
@@ -83,6 +86,15 @@ def test_a_report_is_filed_and_the_resident_gets_a_tracking_number(client, city)
     page = client.get(response.url).content.decode()
     assert case.public_id in page and "We aim to fix this within 5" in page
     assert case.channel == "web" and case.requester.email == "rosa@example.org"
+
+
+def test_the_promised_time_ends_its_sentence_with_one_full_stop(client, city):
+    """English times end in "p.m." or "a.m.": the sentence adds no second full stop."""
+    with time_machine.travel(dt.datetime(2026, 3, 4, 19, 37, tzinfo=dt.UTC), tick=False):
+        response = client.post(url(city), report())
+    page = client.get(response.url).content.decode()
+    assert re.search(r"For your report, that is by [^<]+ [ap]\.m\.</p>", page), page
+    assert ".." not in page.split("For your report")[1].split("</p>")[0]
 
 
 def test_missing_answers_are_listed_and_linked_to_their_fields(client, city):
