@@ -1,6 +1,8 @@
 """Survey answers for the demo city, so that the dashboard's A-11 section has something to
 show: about a third of the residents who left an email are invited a day after their request
-closed, and about a third of those answer. Kept standards and quick closures score higher, as
+closed, and about a third of those answer. Requests closed in the last 30 days are all invited,
+within minutes, as the worker would have done: the served demo's worker has no backlog of
+invitations to send at its first round. Kept standards and quick closures score higher, as
 they do in real A-11 data; requests closed as not needing action score lower."""
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import numpy as np
 
 from commonweal.cases.models import Outcome, ServiceRequest, Status
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
-from commonweal.feedback.surveys import A11_QUESTIONS
+from commonweal.feedback.surveys import A11_QUESTIONS, INVITE_WITHIN
 
 INVITED = 0.35
 ANSWERED = 0.35
+#: how soon the worker invites a request closed in the last INVITE_WITHIN
+WORKER_DELAY = dt.timedelta(minutes=5)
 
 
 def answer_some_surveys(seed: int, now: dt.datetime) -> int:
@@ -27,11 +31,16 @@ def answer_some_surveys(seed: int, now: dt.datetime) -> int:
         .values_list("pk", "closed_at", "resolve_due", "outcome")
     )
     invitations, responses = [], []
+    recent = now - INVITE_WITHIN
     for pk, closed_at, due, outcome in closed:
-        if closed_at is None:
+        if closed_at is None or outcome == Outcome.DUPLICATE:  # never invited (the worker's rule)
             continue
-        sent = closed_at + dt.timedelta(days=1)
-        if sent > now or rng.random() >= INVITED:
+        drawn = rng.random() < INVITED
+        if closed_at >= recent:  # the worker has invited every one of these, within minutes
+            sent = min(closed_at + WORKER_DELAY, now)
+        elif drawn:
+            sent = closed_at + dt.timedelta(days=1)
+        else:
             continue
         answered = rng.random() < ANSWERED
         submitted = sent + dt.timedelta(hours=float(rng.uniform(1, 72)))

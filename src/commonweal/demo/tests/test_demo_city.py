@@ -22,7 +22,7 @@ from commonweal.catalog.models import Department, District, Jurisdiction, Servic
 from commonweal.demo.builder import build_demo_city
 from commonweal.demo.catalogue import SERVICES, SLOW_DISTRICT
 from commonweal.feedback.models import SurveyInvitation, SurveyResponse
-from commonweal.feedback.surveys import A11_QUESTIONS
+from commonweal.feedback.surveys import A11_QUESTIONS, invite_closed_requests
 from commonweal.notifications.outbox import queue_notifications
 
 NOW = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.UTC)
@@ -53,12 +53,15 @@ def test_the_demo_case_log_is_a_valid_chain(demo):
 
 def test_the_demo_starts_escalated_as_far_as_it_should_be_and_owing_no_email(demo):
     """The served demo's worker has nothing to catch up on: every overdue request is already
-    up its ladder (its first round escalated hundreds at once and emailed their supervisors),
-    and the generated year owes no one an email."""
+    up its ladder, and every request closed in the last 30 days already invited to the survey
+    (its first rounds escalated hundreds at once and emailed their supervisors, then sent
+    hundreds of invitations); the generated year owes no one an email."""
     assert CaseEvent.objects.filter(action="case.escalated").exists()
     assert not ServiceRequest.objects.escalation_due(NOW).exists()
     assert run_escalations(NOW) == 0
     assert queue_notifications() == 0
+    assert invite_closed_requests(NOW) == 0
+    assert not SurveyInvitation.objects.filter(request__outcome=Outcome.DUPLICATE).exists()
 
 
 def test_every_event_names_a_rule_of_the_matrix(demo):
