@@ -5,11 +5,11 @@ Requests are read from `requests.json` in 90-day windows (the spec's limit), pag
 the remote `service_request_id`, quarantined when a date is missing or unreadable,
 `case.imported` events at the original times.
 
-The spec knows no paging: a server that has only it answers at most its limit (1,000) for
-a window and the same answer for every `page`. A window whose second page repeats its
-first is therefore read again as two halves, and so on down to a second; a second that
-still holds more than a page is an error, never a silent gap. `page_size` must not exceed
-the server's limit (a shorter answer is taken as the window's last page).
+The spec knows no paging: a server that has only it answers at most its limit (1,000, or
+less) for a window and the same answer for every `page`. A window that may have been cut
+short is therefore read again as two halves, and so on down to a second; a second that
+still fills a page is an error, never a silent gap. A server that pages, but at most fewer
+a page than asked, is read at its own size (`RemoteReader`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import math
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -78,7 +78,7 @@ def remote_requests(
         raise RemoteError("the base URL must start with http:// or https://")
     if not 1 <= page_size <= 1000:
         raise RemoteError(f"page size {page_size}: give 1 to 1,000 (the spec's limit)")
-    base = base_url.rstrip("/") + "/"
+    reader = RemoteReader(base_url.rstrip("/") + "/", page_size, jurisdiction_id)
     windows = []  # a stack, the earliest window on top
     start = since
     while start < until:
@@ -88,13 +88,13 @@ def remote_requests(
     position = 0
     while windows:
         start, end = windows.pop()
-        pages = _window_pages(base, start, end, page_size, jurisdiction_id)
-        if pages is None:  # full, and the server does not page: its halves, earlier first
+        pages = reader.window_pages(start, end)
+        if pages is None:  # perhaps cut short, and the server does not page: its halves
             if end - start <= SHORTEST_WINDOW:
                 raise RemoteError(
-                    f"{base}requests.json lists more than {page_size} requests between"
-                    f" {start.isoformat()} and {end.isoformat()} and does not page through"
-                    " them: they cannot all be read"
+                    f"{reader.base}requests.json lists more than {reader.page_size} requests"
+                    f" between {start.isoformat()} and {end.isoformat()} and does not page"
+                    " through them: they cannot all be read"
                 )
             middle = start + dt.timedelta(seconds=(end - start).total_seconds() // 2)
             windows += [(middle, end), (start, middle)]
@@ -105,48 +105,74 @@ def remote_requests(
                 yield position, storable(item)
 
 
-def _window_pages(
-    base: str, start: dt.datetime, end: dt.datetime, page_size: int, jurisdiction_id: str | None
-) -> Iterator[list[Any]] | None:
-    """The pages of one window; None when the window is full and its second page repeats
-    the first (a server that ignores `page`). Read lazily after the first two."""
+class RemoteReader:
+    """Reads one server's windows, learning its limits as it goes.
 
-    def page(number: int) -> list[Any]:
+    - A page shorter than `page_size` may be the window's last, or the server's own limit
+      on a page (some answer at most 100 or 200 whatever is asked). Page 2 tells them
+      apart: empty, it was the last; listing more, the server pages at a smaller size,
+      and the window is read again from page 1 at that size (a server may count its
+      pages by the size asked or by the size it answers: at its own size, both agree).
+    - A server whose page 2 repeats page 1 does not page. Its limit is then unknown, but
+      any window it cut short listed exactly that many, the most any window has listed
+      (`most_unpaged`): such a window is read again as two halves (None), and one that
+      lists fewer is whole. A window of one second is not split: it is whole unless it
+      fills a page, which is an error.
+    """
+
+    def __init__(self, base: str, page_size: int, jurisdiction_id: str | None) -> None:
+        self.base, self.page_size, self.jurisdiction_id = base, page_size, jurisdiction_id
+        self.most_unpaged = 0
+
+    def page(self, start: dt.datetime, end: dt.datetime, number: int) -> list[Any]:
         params = {"start_date": start.isoformat(), "end_date": end.isoformat(),
-                  "page": number, "page_size": page_size}  # fmt: skip
-        if jurisdiction_id:
-            params["jurisdiction_id"] = jurisdiction_id
-        items = fetch_json(f"{base}requests.json?{urllib.parse.urlencode(params)}")
+                  "page": number, "page_size": self.page_size}  # fmt: skip
+        if self.jurisdiction_id:
+            params["jurisdiction_id"] = self.jurisdiction_id
+        items = fetch_json(f"{self.base}requests.json?{urllib.parse.urlencode(params)}")
         if not isinstance(items, list):
-            raise RemoteError(f"{base}requests.json did not answer with a list")
+            raise RemoteError(f"{self.base}requests.json did not answer with a list")
         return items
 
-    first = page(1)
-    if len(first) < page_size:
-        return iter([first])
-    second = page(2)
-    if second and _ids(second) == _ids(first):
-        return None
-    return _more_pages(page, first, second, page_size)
+    def window_pages(self, start: dt.datetime, end: dt.datetime) -> Iterator[list[Any]] | None:
+        """The pages of one window, read lazily after the first two; None when the server
+        does not page and may have cut the window short."""
+        first = self.page(start, end, 1)
+        if not first:
+            return iter([first])
+        second = self.page(start, end, 2)
+        if second and _ids(second) == _ids(first):  # `page` ignored
+            self.most_unpaged = max(self.most_unpaged, len(first))
+            full = len(first) >= self.page_size
+            if len(first) < self.most_unpaged or (end - start <= SHORTEST_WINDOW and not full):
+                return iter([first])
+            return None
+        if len(first) < self.page_size:
+            if not second:
+                return iter([first])
+            self.page_size = len(first)  # the server's own limit on a page
+            return self.window_pages(start, end)
+        return self._more_pages(start, end, first, second)
 
-
-def _more_pages(
-    page: Callable[[int], list[Any]], first: list[Any], second: list[Any], page_size: int
-) -> Iterator[list[Any]]:
-    yield first
-    yield second
-    previous, number = second, 2
-    while len(previous) >= page_size:
-        number += 1
-        if number > MAX_PAGES:
-            raise RemoteError(
-                f"more than {MAX_PAGES:,} pages in one window: use a bigger page size"
-            )
-        current = page(number)
-        if current and _ids(current) == _ids(previous):
-            raise RemoteError(f"page {number} repeats page {number - 1}: the server pages wrongly")
-        yield current
-        previous = current
+    def _more_pages(
+        self, start: dt.datetime, end: dt.datetime, first: list[Any], second: list[Any]
+    ) -> Iterator[list[Any]]:
+        yield first
+        yield second
+        previous, number = second, 2
+        while len(previous) >= self.page_size:
+            number += 1
+            if number > MAX_PAGES:
+                raise RemoteError(
+                    f"more than {MAX_PAGES:,} pages in one window: use a bigger page size"
+                )
+            current = self.page(start, end, number)
+            if current and _ids(current) == _ids(previous):
+                raise RemoteError(
+                    f"page {number} repeats page {number - 1}: the server pages wrongly"
+                )
+            yield current
+            previous = current
 
 
 def _ids(items: list[Any]) -> list[Any]:

@@ -137,20 +137,91 @@ class SpecOnlyServer:
         return [json.dumps(items).encode()]
 
 
+class CappedServer:
+    """Another city's server that pages, newest first, but answers at most `cap` requests a
+    page whatever `page_size` asks; it counts its pages by the size asked (`by_asked`:
+    page 2 starts after `page_size` requests) or by the size it answers."""
+
+    def __init__(self, made: list[dt.datetime], cap: int, by_asked: bool) -> None:
+        self.made, self.cap, self.by_asked = made, cap, by_asked
+
+    def __call__(self, environ, start_response):
+        query = urllib.parse.parse_qs(environ["QUERY_STRING"])
+        start, end = (dt.datetime.fromisoformat(query[k][0]) for k in ("start_date", "end_date"))
+        asked, page = int(query["page_size"][0]), int(query["page"][0])
+        size = min(asked, self.cap)
+        first = (page - 1) * (asked if self.by_asked else size)
+        listed = sorted(
+            ((made, number) for number, made in enumerate(self.made) if start <= made <= end),
+            reverse=True,
+        )[first : first + size]
+        items = [
+            {"service_request_id": f"S{number}", "service_code": "pothole",
+             "status": "open", "requested_datetime": made.isoformat()}
+            for made, number in listed
+        ]  # fmt: skip
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(items).encode()]
+
+
+SPREAD_NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+def spread_out(count: int) -> list[dt.datetime]:
+    """Times of `count` requests made about seven hours apart, 40 days before SPREAD_NOW."""
+    return [SPREAD_NOW - dt.timedelta(days=40, hours=7 * n, seconds=13 * n) for n in range(count)]
+
+
+def copied_ids(mirror) -> list[str]:
+    return sorted(
+        ServiceRequest.objects.filter(jurisdiction=mirror).values_list("source_id", flat=True)
+    )
+
+
 class _Quiet(WSGIRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
 
 def test_a_server_that_does_not_page_is_read_in_shorter_windows_and_nothing_is_lost(mirror):
-    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-    made = [now - dt.timedelta(days=40, hours=7 * n, seconds=13 * n) for n in range(23)]
+    now, made = SPREAD_NOW, spread_out(23)
     with Served(SpecOnlyServer(made, limit=4)) as base:
         run = import_open311(base, mirror, now - dt.timedelta(days=120), now, page_size=4)
-    copied = ServiceRequest.objects.filter(jurisdiction=mirror)
-    assert sorted(copied.values_list("source_id", flat=True)) == sorted(f"S{n}" for n in range(23))
+    assert copied_ids(mirror) == sorted(f"S{n}" for n in range(23))
     assert run.created == 23 and run.quarantined == 0  # before: the same 4, page after page
     assert find_break(mirror)[1] is None
+
+
+@pytest.mark.parametrize("by_asked", [False, True])
+def test_a_server_that_answers_fewer_a_page_than_asked_is_read_at_its_own_size(mirror, by_asked):
+    """A page of 3 when 10 were asked is not taken for the window's last: page 2 says the
+    server pages at 3, and the window is read again at that size. Before, every request
+    after the first three of each window was silently left out."""
+    now, made = SPREAD_NOW, spread_out(23)
+    with Served(CappedServer(made, cap=3, by_asked=by_asked)) as base:
+        run = import_open311(base, mirror, now - dt.timedelta(days=120), now, page_size=10)
+    assert copied_ids(mirror) == sorted(f"S{n}" for n in range(23))
+    assert run.created == 23
+
+
+def test_a_server_that_does_not_page_and_answers_fewer_than_asked_loses_nothing(mirror):
+    """A server without paging whose limit (4) is below the page size asked (10): a window
+    that lists as many as the most any window listed may have been cut short, and is read
+    again as two halves."""
+    now, made = SPREAD_NOW, spread_out(23)
+    with Served(SpecOnlyServer(made, limit=4)) as base:
+        run = import_open311(base, mirror, now - dt.timedelta(days=120), now, page_size=10)
+    assert copied_ids(mirror) == sorted(f"S{n}" for n in range(23))
+    assert run.created == 23
+
+
+def test_a_few_requests_in_one_second_of_a_server_that_does_not_page_are_read(mirror):
+    """Three requests made in the same second fill no page of 10: the second is read whole,
+    not refused for being impossible to split."""
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    with Served(SpecOnlyServer([now - dt.timedelta(days=3)] * 3, limit=1000)) as base:
+        run = import_open311(base, mirror, now - dt.timedelta(days=10), now, page_size=10)
+    assert run.created == 3
 
 
 def test_more_requests_in_one_second_than_a_page_of_a_server_that_does_not_page_is_an_error(
