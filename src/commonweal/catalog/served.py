@@ -31,7 +31,7 @@ T = TypeVar("T")
 FRESH_FOR = 10.0
 
 #: what each process keeps, by kind and key: ("jurisdiction", id), ("service ids", ""),
-#: ("home zone", "") -> (when it was read, what was read)
+#: ("home zone", ""), ("zone", pk) -> (when it was read, what was read)
 _kept: dict[tuple[str, str], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
@@ -60,6 +60,13 @@ def home_zone() -> dt.tzinfo | None:
     return zone
 
 
+def jurisdiction_zone(pk: int) -> dt.tzinfo | None:
+    """The time zone of the jurisdiction with this primary key (None when there is none):
+    a request's own pages show its own city's times, wherever the site's home is."""
+    zone: dt.tzinfo | None = _kept_reading(("zone", str(pk)), lambda: _zone_of(pk))
+    return zone
+
+
 def _kept_reading(key: tuple[str, str], read: Callable[[], T]) -> T:
     """What `read` gave for `key` at most FRESH_FOR seconds ago, else a new reading (kept;
     a reading that raises is not)."""
@@ -74,6 +81,11 @@ def _kept_reading(key: tuple[str, str], read: Callable[[], T]) -> T:
 
 def _first_jurisdictions_zone() -> dt.tzinfo | None:
     jurisdiction = Jurisdiction.objects.order_by("pk").only("time_zone").first()
+    return jurisdiction.zone if jurisdiction else None
+
+
+def _zone_of(pk: int) -> dt.tzinfo | None:
+    jurisdiction = Jurisdiction.objects.filter(pk=pk).only("time_zone").first()
     return jurisdiction.zone if jurisdiction else None
 
 

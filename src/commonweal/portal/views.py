@@ -6,6 +6,7 @@ standards kept); nothing here sees a resident's contact details after they are s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -32,7 +33,7 @@ from commonweal.cases.services import standard_for
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.geo import district_index
 from commonweal.catalog.models import District, Jurisdiction, Priority, Service, ServiceStandard
-from commonweal.catalog.served import home_zone
+from commonweal.catalog.served import home_zone, jurisdiction_zone
 from commonweal.feedback import appeals, complaints, surveys
 from commonweal.feedback.models import Appeal, AppealStatus
 from commonweal.portal import accounts
@@ -176,7 +177,10 @@ def sent(request: HttpRequest, public_id: str) -> HttpResponse:
     view = public_request(public_id)
     if view is None:
         raise Http404(_("No report with this tracking number."))
-    return render(request, "portal/sent.html", {"view": view, "promise": promise(view.service)})
+    context = {"view": view, "promise": promise(view.service)}
+    return render_in_its_citys_zone(
+        request, view.service.jurisdiction_id, "portal/sent.html", context
+    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -203,7 +207,7 @@ def follow(request: HttpRequest, public_id: str) -> HttpResponse:
         "appeal_until": appeals.appeal_deadline(case),
         "pending_appeal": Appeal.objects.filter(request=case, status=AppealStatus.PENDING).first(),
     }
-    return render(request, "portal/follow.html", context)
+    return render_in_its_citys_zone(request, case.jurisdiction_id, "portal/follow.html", context)
 
 
 def appeal(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -224,7 +228,24 @@ def appeal(request: HttpRequest, public_id: str) -> HttpResponse:
             )
             return redirect("portal:follow", public_id=case.public_id)
     status = 400 if form.errors else 200
-    return render(request, "portal/appeal.html", context, status=status)
+    return render_in_its_citys_zone(
+        request, case.jurisdiction_id, "portal/appeal.html", context, status=status
+    )
+
+
+def render_in_its_citys_zone(
+    request: HttpRequest,
+    jurisdiction_pk: int,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    """Render one request's page in its own city's time zone: the site's pages are in the
+    first city's (`core.middleware.HomeTimeZoneMiddleware`), which another city sharing
+    the site does not live in."""
+    zone = jurisdiction_zone(jurisdiction_pk)
+    with timezone.override(zone) if zone else contextlib.nullcontext():
+        return render(request, template, context, status=status)
 
 
 def charter(request: HttpRequest) -> HttpResponse:

@@ -1,9 +1,15 @@
 """Following a report (no personal data, ever) and finding a service in either language."""
 
+import datetime as dt
+import zoneinfo
+
+import time_machine
 from django.urls import reverse
+from django.utils import formats
 
 from commonweal import testing
 from commonweal.cases import services
+from commonweal.testing import JurisdictionFactory, ServiceFactory, StandardFactory
 
 
 def resident_report(city, service=None):
@@ -71,22 +77,51 @@ def test_service_names_read_in_the_readers_language(client, city):
     assert "Bache en la calzada" not in english and "Pothole" in english
 
 
+def pothole_at_11_in_new_york(city):
+    """A report made on 4 May 2026 at 15:00 UTC: 11 a.m. in New York, 10 in Chicago."""
+    with time_machine.travel(dt.datetime(2026, 5, 4, 15, 0, tzinfo=dt.UTC), tick=False):
+        return services.submit(
+            city.resident, service=city.pothole, channel="web", description="Hole",
+            attributes={"lane": "left"}, lat=40.05, long=-75.05,
+        )  # fmt: skip
+
+
 def test_times_read_in_the_citys_time_zone_not_the_servers(client, city):
     """The server's TIME_ZONE is New York; a city in Chicago shows its residents Chicago
     times (the demo city's pages were an hour late), on its report's page and in its
     history, in either language."""
-    import datetime as dt
-
-    import time_machine
-
     city.jurisdiction.time_zone = "America/Chicago"
     city.jurisdiction.save()
-    with time_machine.travel(dt.datetime(2026, 5, 4, 15, 0, tzinfo=dt.UTC), tick=False):
-        case = services.submit(
-            city.resident, service=city.pothole, channel="web", description="Hole",
-            attributes={"lane": "left"}, lat=40.05, long=-75.05,
-        )  # fmt: skip
+    case = pothole_at_11_in_new_york(city)
     page = client.get(reverse("portal:follow", args=[case.public_id])).content.decode()
     assert "May 4, 2026, 10 a.m." in page and "11 a.m." not in page
     spanish = client.get(reverse("portal:follow", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="es")
     assert "4 de mayo de 2026 a las 10:00" in spanish.content.decode()
+
+
+def test_a_report_of_another_city_on_the_same_site_reads_in_that_citys_zone(client, city):
+    """The site's pages are in its first city's zone (New York); a report made in a second
+    city (Los Angeles) shows its own times, on its page and on the thank-you page."""
+    coast = JurisdictionFactory(
+        jurisdiction_id="coast.example", name="Coast City", time_zone="America/Los_Angeles"
+    )
+    graffiti = ServiceFactory(jurisdiction=coast, service_code="graffiti")
+    StandardFactory(service=graffiti)
+    here = pothole_at_11_in_new_york(city)
+    with time_machine.travel(here.requested_at, tick=False):
+        there = services.submit(
+            city.resident, service=graffiti, channel="web", description="Tags", lat=34.05,
+            long=-118.25,
+        )  # fmt: skip
+    page = client.get(reverse("portal:follow", args=[there.public_id])).content.decode()
+    assert "May 4, 2026, 8 a.m." in page and "11 a.m." not in page
+    home = client.get(reverse("portal:follow", args=[here.public_id])).content.decode()
+    assert "May 4, 2026, 11 a.m." in home  # the first city's reports keep its zone
+    sent = client.get(reverse("portal:sent", args=[there.public_id])).content.decode()
+    due = there.resolve_due
+    in_zone = {
+        name: formats.date_format(due.astimezone(zoneinfo.ZoneInfo(name)), "DATETIME_FORMAT")
+        for name in ("America/Los_Angeles", "America/New_York")
+    }
+    assert in_zone["America/Los_Angeles"].removesuffix(".") in sent
+    assert in_zone["America/New_York"].removesuffix(".") not in sent
