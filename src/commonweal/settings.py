@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "commonweal.console.access.console_context",
+                "commonweal.core.context.site",
             ],
         },
     },

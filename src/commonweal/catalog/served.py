@@ -31,7 +31,7 @@ T = TypeVar("T")
 FRESH_FOR = 10.0
 
 #: what each process keeps, by kind and key: ("jurisdiction", id), ("service ids", ""),
-#: ("home zone", ""), ("zone", pk) -> (when it was read, what was read)
+#: ("home zone", ""), ("home name", ""), ("zone", pk) -> (when it was read, what was read)
 _kept: dict[tuple[str, str], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
@@ -60,6 +60,13 @@ def home_zone() -> dt.tzinfo | None:
     return zone
 
 
+def home_name() -> str:
+    """The name of the city the site serves (the first jurisdiction's), for the header of
+    every page; empty when there is none yet."""
+    name: str = _kept_reading(("home name", ""), _first_jurisdictions_name)
+    return name
+
+
 def jurisdiction_zone(pk: int) -> dt.tzinfo | None:
     """The time zone of the jurisdiction with this primary key (None when there is none):
     a request's own pages show its own city's times, wherever the site's home is."""
@@ -82,6 +89,11 @@ def _kept_reading(key: tuple[str, str], read: Callable[[], T]) -> T:
 def _first_jurisdictions_zone() -> dt.tzinfo | None:
     jurisdiction = Jurisdiction.objects.order_by("pk").only("time_zone").first()
     return jurisdiction.zone if jurisdiction else None
+
+
+def _first_jurisdictions_name() -> str:
+    jurisdiction = Jurisdiction.objects.order_by("pk").only("name").first()
+    return jurisdiction.name if jurisdiction else ""
 
 
 def _zone_of(pk: int) -> dt.tzinfo | None:

@@ -21,7 +21,25 @@ def test_the_home_page_names_the_city_in_english_and_spanish(client, city):
 
 
 def test_the_home_page_explains_an_empty_installation(client, db):
-    assert "commonweal demo" in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert "commonweal demo" in page
+    assert logo_text(page) == "Commonweal"  # no city yet: the software's own name
+
+
+def logo_text(page: str) -> str:
+    found = re.search(r'<em class="usa-logo__text"><a href="/">([^<]*)</a>', page)
+    assert found, "the page has no header logo"
+    return found[1]
+
+
+def test_every_pages_header_names_the_city_it_serves(client, city):
+    """Residents reach their city, not a product: the header names the city on public pages,
+    the console and the developers' guide alike, and a renamed city is renamed there too."""
+    for path in ("/", "/track/", "/charter/", "/open311/", "/console/sign-in/"):
+        assert logo_text(client.get(path).content.decode()) == "Testville", path
+    city.jurisdiction.name = "City of Testville"
+    city.jurisdiction.save()
+    assert logo_text(client.get("/track/").content.decode()) == "City of Testville"
 
 
 def test_every_page_names_the_site_icon_and_favicon_ico_leads_to_it(client, city):

@@ -77,19 +77,35 @@ def test_every_public_page_passes_axe(page, followed, refused, axe_violations, l
     assert problems == {}
 
 
+#: the header's links, labels and controls that sit nearer than 8 px to the screen's edges
+AT_THE_EDGE = """Array.from(document.querySelectorAll(
+    'header a, header label, header select, header button'))
+  .filter((element) => element.offsetParent !== null)
+  .filter((element) => {
+    const box = element.getBoundingClientRect();
+    return box.left < 8 || box.right > window.innerWidth - 8;
+  })
+  .map((element) => element.textContent.trim() || element.id)"""
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_public_page_reflows_on_a_narrow_phone(page, followed, refused, language):
-    """WCAG 1.4.10: at 320 CSS pixels wide nothing but a code sample scrolls sideways."""
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing but a code sample scrolls sideways, and
+    the header's links and language switch keep a margin from the screen's edge, as the
+    page does (they sat flush against it)."""
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto("/")
     page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
-    too_wide = {}
+    too_wide, at_the_edge = {}, {}
     for name, path in public_pages(followed, refused):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 320:
             too_wide[name] = width
+        if touching := page.evaluate(AT_THE_EDGE):
+            at_the_edge[name] = touching
     assert too_wide == {}
+    assert at_the_edge == {}
 
 
 def test_the_report_form_with_errors_passes_axe(page, city, axe_violations):
