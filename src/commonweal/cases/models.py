@@ -461,6 +461,17 @@ class CaseEvent(models.Model):
         """What happened, in words (the action code itself when it has none)."""
         return str(EVENT_LABELS.get(self.action, self.action))
 
+    @property
+    def actor_text(self) -> str:
+        """Who did it, in words: a member of staff by their user name, a resident and the
+        system in the reader's language (the log keeps "resident" and "system:escalation")."""
+        if self.actor_kind == ActorKind.RESIDENT:
+            return str(_("the resident"))
+        if self.actor_kind == ActorKind.SYSTEM:
+            job = self.actor_label.removeprefix("system:")
+            return str(_("the system (%(job)s)") % {"job": job}) if job else str(_("the system"))
+        return self.actor_label
+
 
 class LogHead(models.Model):
     """The last sequence number and hash of a jurisdiction's chain.

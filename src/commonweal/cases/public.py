@@ -40,6 +40,8 @@ class PublicEvent:
     occurred_at: dt.datetime
     label: str
     text: str
+    #: the language `text` was written in ("" when the event predates recording it)
+    text_language: str = ""
 
 
 @dataclass
@@ -109,9 +111,15 @@ def public_history(request_pk: int) -> list[PublicEvent]:
     """Return the request's public milestones and updates, oldest first."""
     events = (
         CaseEvent.objects.filter(request_id=request_pk, action__in=PUBLIC_MILESTONES)
-        .only("action", "occurred_at", "public_text")
+        .only("action", "occurred_at", "public_text", "data")
         .order_by("sequence")
     )
     return [
-        PublicEvent(e.occurred_at, str(PUBLIC_MILESTONES[e.action]), e.public_text) for e in events
+        PublicEvent(
+            e.occurred_at,
+            str(PUBLIC_MILESTONES[e.action]),
+            e.public_text,
+            str(e.data.get("text_language", "")) if e.public_text else "",
+        )
+        for e in events
     ]

@@ -163,7 +163,12 @@ def event_fields(
     internal_text: str = "",
 ) -> dict[str, Any]:
     """The attributes of an event besides its jurisdiction and request (shared with the
-    bulk writers, which pass ids instead of objects)."""
+    bulk writers, which pass ids instead of objects). An event with public text records the
+    language it was written in (`text_language`: the writer's language on the page where
+    they wrote it), so that a page in the other language marks it as such (WCAG 3.1.2) and
+    a screen reader reads it with the right voice."""
+    if public_text:
+        data = {**data, "text_language": writing_language()}
     return {
         "action": code,
         "occurred_at": occurred_at,
@@ -177,6 +182,11 @@ def event_fields(
         "internal_text": internal_text,
         "data": data,
     }
+
+
+def writing_language() -> str:
+    """The language active where someone writes a text: the primary subtag ("es" of "es-MX")."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def standard_for(service: Service, priority: str, at: dt.datetime) -> ServiceStandard | None:

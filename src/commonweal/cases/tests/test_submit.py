@@ -97,7 +97,7 @@ def test_a_resident_comment_is_a_public_event_that_changes_no_state(city, pothol
         "Still there",
         "resident",
     )
-    assert event.data == {"changes": {}, "reported_status": "OPEN"}
+    assert event.data == {"changes": {}, "reported_status": "OPEN", "text_language": "en"}
     stored = ServiceRequest.objects.get(pk=pothole_request.pk)
     assert stored.status == Status.NEW and stored.status_notes == ""
 

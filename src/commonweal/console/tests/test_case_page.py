@@ -1,10 +1,13 @@
 """The case page: details, map and address, due clock, timeline, contact details only for
 roles allowed (and each look logged), and only the acts this user may take now."""
 
+import re
+
 from django.urls import reverse
 
 from commonweal import testing
 from commonweal.cases import services
+from commonweal.cases.escalation import run_escalations
 from commonweal.cases.models import Action, CaseEvent
 
 
@@ -26,6 +29,35 @@ def test_it_shows_the_request_its_place_and_timeline(signed_in, city, pothole_re
     assert 'data-action="case.created"' in html
     assert "<strong>Reported</strong>" in html  # the act in words, its code beside it
     assert "To be resolved by" in html
+
+
+def test_the_map_places_the_point_in_either_language(signed_in, city, pothole_request):
+    """SVG reads numbers with a decimal point: in Spanish the point's place was written with
+    a decimal comma ("120,0"), and the point sat in the map's corner."""
+    client = signed_in(city.ana)
+    for language in ("en", "es"):
+        html = page_in(client, pothole_request, language).content.decode()
+        placed = re.search(r'<circle cx="([^"]*)" cy="([^"]*)"', html)
+        assert placed, language
+        x, y = (float(value) for value in placed.groups())  # a comma would not read
+        assert 60 < x < 180 and 60 < y < 180, (language, x, y)  # inside its district, not a corner
+
+
+def test_the_timeline_names_residents_and_the_system_in_words(signed_in, city, pothole_request):
+    """The log keeps "resident" and "system:escalation"; the timeline says who in the
+    reader's language, and staff by their user name."""
+    run_escalations(pothole_request.resolve_due)
+    client = signed_in(city.ana)
+    english = page_in(client, pothole_request, "en").content.decode()
+    assert "by the resident" in english and "by the system (escalation)" in english
+    spanish = page_in(client, pothole_request, "es").content.decode()
+    assert "por la persona residente" in spanish and "por el sistema (escalation)" in spanish
+    assert "por resident " not in spanish
+
+
+def page_in(client, case, language):
+    url = reverse("console:case", args=[case.public_id])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
 
 
 def test_another_departments_request_is_not_found(signed_in, city, pothole_request):

@@ -65,6 +65,17 @@ def test_the_form_has_a_field_of_the_right_kind_for_every_datatype(client, city)
     assert "We aim to fix this within 5" in html
 
 
+def test_the_maps_centre_is_written_for_the_script_in_either_language(client, city):
+    """The script splits the centre on its comma: in Spanish it was written with decimal
+    commas ("40,05,-75,05"), and the map opened in the wrong place."""
+    for language in ("en", "es"):
+        html = client.get(url(city), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        centre = re.search(r'data-center="([^"]*)"', html)
+        assert centre, language
+        lat, long = (float(part) for part in centre[1].split(","))
+        assert 39 < lat < 41 and -76 < long < -74, (language, centre[1])
+
+
 def test_a_required_choice_starts_unchosen(client, city):
     html = client.get(url(city)).content.decode()
     lane = html.split('<select name="attribute_lane"')[1].split("</select>")[0]

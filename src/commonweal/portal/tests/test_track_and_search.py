@@ -5,10 +5,12 @@ import zoneinfo
 
 import time_machine
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone, translation
 
 from commonweal import testing
-from commonweal.cases import services
+from commonweal.cases import log, services
+from commonweal.cases.authority import authorize
+from commonweal.cases.models import Action
 from commonweal.testing import JurisdictionFactory, ServiceFactory, StandardFactory
 
 
@@ -35,6 +37,30 @@ def test_the_report_page_shows_progress_and_no_personal_data(client, city):
     assert "Expected by" in html and "12 Elm Street" in html
     for private in ("Rosa", "rosa@example.org", "555-0100", "gas smell", "call me"):
         assert private not in html
+
+
+def test_an_update_is_marked_with_the_language_it_was_written_in(client, city):
+    """Staff write updates in one language and residents read them in either: the page marks
+    each update with the language of the page it was written on (WCAG 3.1.2, so a screen
+    reader reads English words in Spanish with an English voice); updates written before
+    the language was recorded carry no mark."""
+    case = resident_report(city)
+    ana = testing.as_actor(city.ana)
+    services.acknowledge(ana, case, public_text="A crew will look this week.")
+    with translation.override("es"):
+        services.publish_update(ana, case, "La cuadrilla llega el lunes.")
+    page = client.get(reverse("portal:follow", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="es")
+    html = page.content.decode()
+    assert '<p lang="en">A crew will look this week.</p>' in html
+    assert '<p lang="es">La cuadrilla llega el lunes.</p>' in html
+    earlier = services.build_event(
+        ana, authorize(ana, Action.PUBLISH_UPDATE, case), case, Action.PUBLISH_UPDATE,
+        occurred_at=timezone.now(), data={}, public_text="Written before languages were kept.",
+    )  # fmt: skip
+    del earlier.data["text_language"]
+    log.append(earlier)
+    html = client.get(reverse("portal:follow", args=[case.public_id])).content.decode()
+    assert "<p>Written before languages were kept.</p>" in html
 
 
 def test_a_sensitive_service_shows_only_a_generalised_place(client, city):

@@ -32,7 +32,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
         self.stopping = threading.Event()
         self.running: Worker | None = None
-        before = {signum: signal.signal(signum, self.stop) for signum in STOP_SIGNALS}
+        # only the main thread may handle signals (a thread running the command keeps them)
+        main = threading.current_thread() is threading.main_thread()
+        signums = STOP_SIGNALS if main else ()
+        before = {signum: signal.signal(signum, self.stop) for signum in signums}
         try:
             self._tick_until_stopped(once, interval)
         finally:  # as they were (a test runs the command in its own process)
