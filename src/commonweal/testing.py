@@ -216,3 +216,13 @@ def post_anything(
             assert CaseEvent.objects.count() == events
 
     post()
+
+
+#: JavaScript for a browser test: the cells of stacked tables (`usa-table--stacked`, one cell
+#: a line on a phone) that do not name their column (`data-label`), which on a phone leaves a
+#: bare value ("52 % (46 of 89)": of what?); a checkbox and a cell across columns need none
+UNLABELLED_STACKED_CELLS = """Array.from(
+    document.querySelectorAll('table.usa-table--stacked tbody tr > *'))
+  .filter((cell) => !cell.hasAttribute('data-label') && !cell.hasAttribute('colspan')
+    && !cell.querySelector('input[type=checkbox]'))
+  .map((cell) => cell.textContent.trim().slice(0, 40))"""

@@ -112,7 +112,8 @@ def test_an_agent_beyond_their_limit_is_offered_a_proposal(page, city, pothole_r
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_console_page_passes_axe(page, city, pothole_request, axe_violations, language):
-    """Staff tools are used by staff with disabilities too (Section 508, WCAG 2.1 AA)."""
+    """Staff tools are used by staff with disabilities too (Section 508, WCAG 2.1 AA), and
+    on phones in the field: a table stacked a cell a line names each cell's column."""
     sign_in(page, "sam")
     page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
     problems = {}
@@ -132,4 +133,6 @@ def test_every_console_page_passes_axe(page, city, pothole_request, axe_violatio
         found = axe_violations(page)
         if found:
             problems[path] = found
+        if bare := page.evaluate(testing.UNLABELLED_STACKED_CELLS):
+            problems[path] = [f"stacked cells without their column's name: {bare}"]
     assert problems == {}

@@ -90,13 +90,14 @@ AT_THE_EDGE = """Array.from(document.querySelectorAll(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_public_page_reflows_on_a_narrow_phone(page, followed, refused, language):
-    """WCAG 1.4.10: at 320 CSS pixels wide nothing but a code sample scrolls sideways, and
-    the header's links and language switch keep a margin from the screen's edge, as the
-    page does (they sat flush against it)."""
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing but a code sample scrolls sideways, the
+    header's links and language switch keep a margin from the screen's edge, as the page
+    does (they sat flush against it), and a table stacked a cell a line names each cell's
+    column."""
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto("/")
     page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
-    too_wide, at_the_edge = {}, {}
+    too_wide, at_the_edge, unlabelled = {}, {}, {}
     for name, path in public_pages(followed, refused):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -104,8 +105,11 @@ def test_every_public_page_reflows_on_a_narrow_phone(page, followed, refused, la
             too_wide[name] = width
         if touching := page.evaluate(AT_THE_EDGE):
             at_the_edge[name] = touching
+        if bare := page.evaluate(testing.UNLABELLED_STACKED_CELLS):
+            unlabelled[name] = bare
     assert too_wide == {}
     assert at_the_edge == {}
+    assert unlabelled == {}  # each table's cells name their column when stacked on a phone
 
 
 def test_the_report_form_with_errors_passes_axe(page, city, axe_violations):
