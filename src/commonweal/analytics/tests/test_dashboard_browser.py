@@ -39,3 +39,12 @@ def test_a_supervisor_reads_the_dashboard(page, city, axe_violations):
     expect(page.get_by_role("table", name="Requests per week (c-chart)")).to_be_visible()
     page.shot("dashboard")
     assert axe_violations(page) == []
+    # a council member on a phone: the charts shrink to the screen, the tables scroll in
+    # their own focusable boxes, and the page itself never scrolls sideways (WCAG 1.4.10)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    chart = page.locator('[data-chart="volume"] svg').bounding_box()
+    assert chart is not None and chart["width"] <= 320
+    page.shot("dashboard-phone")
+    assert axe_violations(page) == []

@@ -110,6 +110,33 @@ def test_an_agent_beyond_their_limit_is_offered_a_proposal(page, city, pothole_r
     assert Proposal.objects.get().params["days"] == 10
 
 
+CONSOLE_PAGES = [
+    "/console/queue/",
+    "/console/new/",
+    "/console/approvals/",
+    "/console/appeals/",
+    "/console/complaints/",
+    "/console/matrix/",
+    "/console/matrix/new/",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_console_page_fits_a_phone(page, city, pothole_request, language):
+    """Field workers use the console on their phones: at 320 CSS pixels no page scrolls
+    sideways (the case page's act buttons spilled 24 px past the screen's edge)."""
+    sign_in(page, "sam")
+    page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
+    page.set_viewport_size({"width": 320, "height": 640})
+    too_wide = {}
+    for path in [*CONSOLE_PAGES, f"/console/cases/{pothole_request.public_id}/"]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[path] = width
+    assert too_wide == {}
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_console_page_passes_axe(page, city, pothole_request, axe_violations, language):
     """Staff tools are used by staff with disabilities too (Section 508, WCAG 2.1 AA), and
@@ -118,15 +145,9 @@ def test_every_console_page_passes_axe(page, city, pothole_request, axe_violatio
     page.evaluate(f"document.cookie = 'django_language={language}; path=/'")
     problems = {}
     for path in [
-        "/console/queue/",
-        "/console/new/",
+        *CONSOLE_PAGES,
         f"/console/new/?service={city.pothole.pk}",  # the service's own questions
         f"/console/cases/{pothole_request.public_id}/",
-        "/console/approvals/",
-        "/console/appeals/",
-        "/console/complaints/",
-        "/console/matrix/",
-        "/console/matrix/new/",
     ]:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", language)
