@@ -7,11 +7,11 @@ AuthorityError with a reason the person can read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from commonweal.cases.errors import AuthorityError
@@ -114,7 +114,7 @@ def _limit_problem(rule: DelegatedAuthority, params: dict[str, Any]) -> str | No
     return None
 
 
-def candidate_rules(actor: Actor, action: str) -> Iterable[DelegatedAuthority]:
+def candidate_rules(actor: Actor, action: str) -> QuerySet[DelegatedAuthority]:
     return (
         DelegatedAuthority.objects.filter(active=True, action=action, role__in=actor.roles)
         .prefetch_related("departments", "services")

@@ -18,8 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commonweal.cases.authority import Actor
-from commonweal.cases.models import Role, ServiceRequest
+from commonweal.cases.authority import Actor, candidate_rules
+from commonweal.cases.models import Action, Role, ServiceRequest
 from commonweal.catalog.models import Department
 from commonweal.catalog.served import home_zone
 
@@ -71,14 +71,24 @@ def reads_figures_only(actor: Actor) -> bool:
     return actor.roles & STAFF_ROLES == {Role.OFFICIAL} and not is_administrator(actor)
 
 
+def takes_new_requests(actor: Actor) -> bool:
+    """Whether the matrix lets this person file requests at all (an active `submit` rule for
+    one of their roles): a field worker's intake form would be refused once filled in."""
+    return candidate_rules(actor, Action.SUBMIT).exists()
+
+
 def console_context(request: HttpRequest) -> dict[str, Any]:
-    """Template context for every page (settings.TEMPLATES): `console_figures_only`, asked
-    only by the console's navigation, so public pages never look the user up."""
+    """Template context for every page (settings.TEMPLATES): `console_figures_only` and
+    `console_takes_requests`, asked only by the console's navigation, so public pages never
+    look the user up."""
 
     def figures_only() -> bool:
         return request.user.is_authenticated and reads_figures_only(staff_actor(request))
 
-    return {"console_figures_only": figures_only}
+    def takes_requests() -> bool:
+        return request.user.is_authenticated and takes_new_requests(staff_actor(request))
+
+    return {"console_figures_only": figures_only, "console_takes_requests": takes_requests}
 
 
 def is_administrator(actor: Actor) -> bool:

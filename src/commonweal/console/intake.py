@@ -18,13 +18,20 @@ from commonweal.cases.errors import AuthorityError
 from commonweal.cases.models import ServiceRequest
 from commonweal.catalog.forms import answers, attach_domain_errors, information
 from commonweal.catalog.models import Service
-from commonweal.console.access import staff_actor, staff_required, visible_departments
+from commonweal.console.access import (
+    staff_actor,
+    staff_required,
+    takes_new_requests,
+    visible_departments,
+)
 from commonweal.console.forms import IntakeForm, ServiceChoiceForm
 
 
 @staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     """Choose a service, answer its questions, check for duplicates, file the request."""
+    if not takes_new_requests(staff_actor(request)):
+        return render(request, "console/intake.html", {"refused": True}, status=403)
     chooser = ServiceChoiceForm(request.GET or None)
     if not chooser.is_valid():
         return render(request, "console/intake.html", {"chooser": chooser})

@@ -77,3 +77,19 @@ def test_an_unknown_service_is_an_error_not_a_crash(signed_in, city):
     response = signed_in(city.ana).get(f"{INTAKE}?service=99999")
     assert response.status_code == 200
     assert "service" in response.context["chooser"].errors
+
+
+def test_a_role_that_takes_no_requests_is_not_offered_the_form(signed_in, city):
+    """A field worker's intake form would be refused once filled in: the console neither
+    links to it nor shows it, and says who does take requests; an agent gets both."""
+    client = signed_in(city.fern)
+    queue = client.get(reverse("console:queue")).content.decode()
+    assert reverse("console:intake") not in queue
+    refused = client.get(url_for(city.pothole))
+    assert refused.status_code == 403
+    assert "Your role does not take new requests" in refused.content.decode()
+    assert client.post(url_for(city.pothole), phone_call()).status_code == 403
+    assert not ServiceRequest.objects.exists()
+    agent = signed_in(city.ana)
+    assert reverse("console:intake") in agent.get(reverse("console:queue")).content.decode()
+    assert agent.get(url_for(city.pothole)).status_code == 200
