@@ -112,3 +112,24 @@ def test_the_demo_server_runs_the_worker_beside_it_and_stops_it_between_tasks(tm
     assert "The worker has stopped" in output, output
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)  # gone, not left behind as an orphan
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="serves its own SQLite file: the same on either half"
+)
+def test_a_server_that_cannot_listen_starts_no_worker(tmp_path):
+    """On a port already taken the server stops at once; no worker is left running behind
+    it (started as gunicorn began, it was never stopped)."""
+    env = {**os.environ, "COMMONWEAL_DATA_DIR": str(tmp_path), "DATABASE_URL": "",
+           "STATIC_ROOT": str(settings.STATIC_ROOT)}  # fmt: skip
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        answer = subprocess.run(  # noqa: S603 (our own command)
+            [sys.executable, "-m", "commonweal.cli", "serve", "--with-worker", "--port",
+             str(port), "--workers", "1", "-v0"],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert answer.returncode != 0
+    assert "The worker runs beside it" not in answer.stdout

@@ -104,9 +104,10 @@ class Command(BaseCommand):
 
 
 class BackgroundWorker:
-    """`commonweal worker` as a process of its own beside the server, started as gunicorn's
-    master starts and stopped as it exits (its hooks run in the master only, never in the
-    processes it forks). The worker gets a session of its own, so that Ctrl-C in the
+    """`commonweal worker` as a process of its own beside the server, started once gunicorn's
+    master is listening and stopped as it exits (its hooks run in the master only, never in
+    the processes it forks; a server that cannot bind its port starts no worker, which
+    nothing would stop). The worker gets a session of its own, so that Ctrl-C in the
     terminal stops the server, which then stops the worker, rather than interrupting the
     worker in the middle of a task."""
 
@@ -115,7 +116,7 @@ class BackgroundWorker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def hooks(self) -> dict[str, Any]:
-        return {"on_starting": self.start, "on_exit": self.stop}
+        return {"when_ready": self.start, "on_exit": self.stop}
 
     def start(self, server: Any = None) -> None:
         command = [sys.executable, "-m", "commonweal.cli", "worker"]

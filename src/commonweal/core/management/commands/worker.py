@@ -38,7 +38,7 @@ class Command(BaseCommand):
         before = {signum: signal.signal(signum, self.stop) for signum in signums}
         try:
             self._tick_until_stopped(once, interval)
-        finally:  # as they were (a test runs the command in its own process)
+        finally:  # as they were: tests call the command inside pytest's own process
             for signum, handler in before.items():
                 signal.signal(signum, handler)
 
