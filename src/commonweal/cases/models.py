@@ -356,6 +356,14 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+#: what the system's jobs (`Actor.system(name)`) read as on a staff timeline
+SYSTEM_JOBS = {
+    "escalation": _("escalation"),
+    "import": _("import"),
+    "survey": _("survey"),
+    "worker": _("background work"),
+}
+
 #: what each case-log action code reads as on a staff timeline
 EVENT_LABELS = {
     "case.created": _("Reported"),
@@ -469,7 +477,9 @@ class CaseEvent(models.Model):
             return str(_("the resident"))
         if self.actor_kind == ActorKind.SYSTEM:
             job = self.actor_label.removeprefix("system:")
-            return str(_("the system (%(job)s)") % {"job": job}) if job else str(_("the system"))
+            if not job:
+                return str(_("the system"))
+            return str(_("the system (%(job)s)") % {"job": SYSTEM_JOBS.get(job, job)})
         return self.actor_label
 
 

@@ -51,7 +51,7 @@ def test_the_timeline_names_residents_and_the_system_in_words(signed_in, city, p
     english = page_in(client, pothole_request, "en").content.decode()
     assert "by the resident" in english and "by the system (escalation)" in english
     spanish = page_in(client, pothole_request, "es").content.decode()
-    assert "por la persona residente" in spanish and "por el sistema (escalation)" in spanish
+    assert "por la persona residente" in spanish and "por el sistema (escalamiento)" in spanish
     assert "por resident " not in spanish
 
 
