@@ -71,10 +71,16 @@ def reads_figures_only(actor: Actor) -> bool:
     return actor.roles & STAFF_ROLES == {Role.OFFICIAL} and not is_administrator(actor)
 
 
+def may_ever(actor: Actor, action: str) -> bool:
+    """Whether the matrix lets this person take `action` on any request at all (an active
+    rule for one of their roles): a form for an act they may never take would only be
+    refused once filled in, so the console does not offer it."""
+    return candidate_rules(actor, action).exists()
+
+
 def takes_new_requests(actor: Actor) -> bool:
-    """Whether the matrix lets this person file requests at all (an active `submit` rule for
-    one of their roles): a field worker's intake form would be refused once filled in."""
-    return candidate_rules(actor, Action.SUBMIT).exists()
+    """Whether this person may file requests (a field worker may not)."""
+    return may_ever(actor, Action.SUBMIT)
 
 
 def console_context(request: HttpRequest) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from commonweal.console import queues
 from commonweal.console.access import (
     get_case_for_staff,
     is_administrator,
+    may_ever,
     reads_figures_only,
     staff_actor,
     staff_required,
@@ -301,11 +302,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
         .select_related("request", "proposed_by", "decided_by")
         .order_by("-decided_at")[:20]
     )
-    return render(
-        request,
-        "console/approvals.html",
-        {"pending": pending, "recent": recent, "form": DecisionForm(), "outcomes": Outcome},
-    )
+    context = {"pending": pending, "recent": recent, "form": DecisionForm(), "outcomes": Outcome}
+    context["may_decide"] = may_ever(actor, Action.DECIDE_PROPOSAL)
+    return render(request, "console/approvals.html", context)
 
 
 @staff_required
@@ -418,7 +417,9 @@ def appeals_queue(request: HttpRequest) -> HttpResponse:
         .select_related("request__service", "request__department", "decision_maker")
         .order_by("decide_by")
     )
-    return render(request, "console/appeals.html", {"pending": pending, "now": timezone.now()})
+    context = {"pending": pending, "now": timezone.now()}
+    context["may_decide"] = may_ever(actor, Action.DECIDE_APPEAL)
+    return render(request, "console/appeals.html", context)
 
 
 @staff_required
@@ -454,6 +455,7 @@ def complaints_queue(request: HttpRequest) -> HttpResponse:
         .select_related("department", "responded_by")
         .order_by("-responded_at")[:20],
         "now": timezone.now(),
+        "may_answer": complaints.answers_complaints(actor),
     }
     return render(request, "console/complaints.html", context)
 

@@ -50,11 +50,16 @@ def lodge(
     )
 
 
+def answers_complaints(actor: Actor) -> bool:
+    """Whether this person answers their department's complaints (its head and supervisors)."""
+    return bool(actor.roles & ANSWERING_ROLES)
+
+
 def respond(actor: Actor, complaint: Complaint, response: str) -> Complaint:
     """Answer a complaint as its department's head or supervisor; email the answer if we can."""
     if not response.strip():
         raise ValidationError({"response": [_("Write the answer.")]})
-    if not actor.roles & ANSWERING_ROLES or actor.department_id != complaint.department_id:
+    if not answers_complaints(actor) or actor.department_id != complaint.department_id:
         raise AuthorityError(_("Only the department's head or supervisors answer its complaints."))
     with transaction.atomic():
         current = Complaint.objects.select_for_update().get(pk=complaint.pk)

@@ -89,3 +89,20 @@ def test_another_departments_proposals_are_invisible(signed_in, city, pothole_re
         reverse("console:decide", args=[proposal.pk]), {"decision": "approve", "reason": "x"}
     )
     assert response.status_code == 404
+
+
+def test_only_those_who_may_decide_are_given_the_form(signed_in, city, pothole_request):
+    """A field worker or an agent reads the proposals of their department but may decide
+    none: they get no form to fill in and be refused, and neither does the proposer."""
+    propose_extension(signed_in(city.sam), pothole_request, days=30)  # beyond his 14 days
+    approvals = reverse("console:approvals")
+    for reader in (city.fern, city.ana):
+        page = signed_in(reader).get(approvals).content.decode()
+        assert "Record decision" not in page
+        assert "A supervisor or department head decides" in page
+    own = signed_in(city.sam).get(approvals).content.decode()
+    assert "Record decision" not in own and "You asked for this; someone else decides." in own
+    propose_extension(
+        signed_in(city.ana), pothole_request.__class__.objects.get(pk=pothole_request.pk)
+    )
+    assert "Record decision" in signed_in(city.sam).get(approvals).content.decode()

@@ -128,3 +128,18 @@ def test_the_console_lists_pending_appeals_of_the_department(client, city, refus
     assert [a.pk for a in page.context["pending"]] == [Appeal.objects.get().pk]
     client.force_login(city.hugo)  # sanitation's head sees nothing of streets
     assert list(client.get(reverse("console:appeals")).context["pending"]) == []
+
+
+def test_only_a_reviewer_other_than_the_decision_maker_is_given_the_form(client, city, refused):
+    """The supervisor who closed the request reads the appeal but may not review it; a field
+    worker may review none; another supervisor of the department gets the form."""
+    appeal_via_portal(client, refused)
+    appeals = reverse("console:appeals")
+    client.force_login(city.sam)  # closed it
+    page = client.get(appeals).content.decode()
+    assert "Record decision" not in page and "You made the decision appealed" in page
+    client.force_login(city.fern)
+    page = client.get(appeals).content.decode()
+    assert "Record decision" not in page and "reviews appeals; your role reads them" in page
+    client.force_login(testing.staff("sue", Role.SUPERVISOR, city.streets))
+    assert "Record decision" in client.get(appeals).content.decode()

@@ -79,3 +79,13 @@ def test_another_departments_staff_may_not_answer(city, client):
     lodge(client, city)
     with pytest.raises(AuthorityError):
         complaints.respond(testing.as_actor(city.sam), Complaint.objects.get(), "Not mine.")
+
+
+def test_only_the_departments_head_and_supervisors_are_given_the_answer_form(client, city):
+    lodge(client, city, department=city.streets.pk)
+    complaints_page = reverse("console:complaints")
+    client.force_login(city.ana)  # an agent of streets reads it
+    page = client.get(complaints_page).content.decode()
+    assert "Send the answer" not in page and "your role reads it" in page
+    client.force_login(city.sam)
+    assert "Send the answer" in client.get(complaints_page).content.decode()
