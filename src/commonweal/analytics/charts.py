@@ -5,6 +5,7 @@ template puts a text alternative (a caption and a table of the same figures) bes
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 import altair as alt
@@ -102,7 +103,7 @@ def week_axis(weeks: list[str]) -> alt.Axis:
     """An axis ticked on the charted weeks' Mondays, where the points are (Vega's own ticks
     fell on Sundays, or every other day), at most MAX_WEEK_TICKS of them, day before month in
     Spanish."""
-    step = -(-len(weeks) // MAX_WEEK_TICKS)
+    step = max(1, math.ceil(len(weeks) / MAX_WEEK_TICKS))
     mondays = [dt.date.fromisoformat(week) for week in weeks[::step]]
     return alt.Axis(
         values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in mondays],

@@ -31,7 +31,7 @@ T = TypeVar("T")
 FRESH_FOR = 10.0
 
 #: what each process keeps, by kind and key: ("jurisdiction", id), ("service ids", ""),
-#: ("home zone", ""), ("home name", ""), ("zone", pk) -> (when it was read, what was read)
+#: ("home", ""), ("zone", pk) -> (when it was read, what was read)
 _kept: dict[tuple[str, str], tuple[float, Any]] = {}
 _lock = threading.Lock()
 
@@ -56,15 +56,19 @@ def service_ids(codes: Iterable[str]) -> list[int]:
 def home_zone() -> dt.tzinfo | None:
     """The time zone of the city the site serves: the first jurisdiction's, as the console
     falls back to (`console.access.local_zone`); None when there is none yet."""
-    zone: dt.tzinfo | None = _kept_reading(("home zone", ""), _first_jurisdictions_zone)
-    return zone
+    return _home()[1]
 
 
 def home_name() -> str:
     """The name of the city the site serves (the first jurisdiction's), for the header of
     every page; empty when there is none yet."""
-    name: str = _kept_reading(("home name", ""), _first_jurisdictions_name)
-    return name
+    return _home()[0]
+
+
+def _home() -> tuple[str, dt.tzinfo | None]:
+    """The first jurisdiction's name and time zone, read together (one query for both)."""
+    home: tuple[str, dt.tzinfo | None] = _kept_reading(("home", ""), _first_jurisdiction)
+    return home
 
 
 def jurisdiction_zone(pk: int) -> dt.tzinfo | None:
@@ -86,14 +90,9 @@ def _kept_reading(key: tuple[str, str], read: Callable[[], T]) -> T:
     return fresh[1]
 
 
-def _first_jurisdictions_zone() -> dt.tzinfo | None:
-    jurisdiction = Jurisdiction.objects.order_by("pk").only("time_zone").first()
-    return jurisdiction.zone if jurisdiction else None
-
-
-def _first_jurisdictions_name() -> str:
-    jurisdiction = Jurisdiction.objects.order_by("pk").only("name").first()
-    return jurisdiction.name if jurisdiction else ""
+def _first_jurisdiction() -> tuple[str, dt.tzinfo | None]:
+    jurisdiction = Jurisdiction.objects.order_by("pk").only("name", "time_zone").first()
+    return (jurisdiction.name, jurisdiction.zone) if jurisdiction else ("", None)
 
 
 def _zone_of(pk: int) -> dt.tzinfo | None:

@@ -69,3 +69,18 @@ def test_service_codes_are_kept_and_a_new_service_is_found_at_once(city, monkeyp
     now = served.time.monotonic()
     monkeypatch.setattr(served.time, "monotonic", lambda: now + served.FRESH_FOR + 1)
     assert served.service_ids(["graffiti-y"]) == [graffiti.pk]
+
+
+def test_the_home_citys_name_and_zone_are_one_kept_reading(city, django_assert_num_queries):
+    """The header's name and the pages' time zone come from the same row: one query for
+    both, none again while kept, and a renamed city at once."""
+    served.forget_served()
+    with django_assert_num_queries(1):
+        assert served.home_name() == "Testville"
+        assert str(served.home_zone()) == "America/New_York"
+    with django_assert_num_queries(0):
+        served.home_name()
+        served.home_zone()
+    city.jurisdiction.name = "City of Testville"
+    city.jurisdiction.save()
+    assert served.home_name() == "City of Testville"

@@ -102,7 +102,5 @@ def test_only_those_who_may_decide_are_given_the_form(signed_in, city, pothole_r
         assert "A supervisor or department head decides" in page
     own = signed_in(city.sam).get(approvals).content.decode()
     assert "Record decision" not in own and "You asked for this; someone else decides." in own
-    propose_extension(
-        signed_in(city.ana), pothole_request.__class__.objects.get(pk=pothole_request.pk)
-    )
+    propose_extension(signed_in(city.ana), ServiceRequest.objects.get(pk=pothole_request.pk))
     assert "Record decision" in signed_in(city.sam).get(approvals).content.decode()
